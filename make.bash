@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Copyright 2026 The Goleash Authors. All rights reserved.
+# Use of this source code is governed by a BSD-style
+# license that can be found in the LICENSE file.
+
+# make.bash builds Goleash from a checkout of its repository.
+#
+# Usage: ./make.bash [-a] [--sync-only]
+#
+# It checks the pinned upstream base (go1.26.8), materializes it into the
+# checkout, reconciles the fork's patches with in-place edits of upstream files
+# (misc/goleash/sync.bash says how), and builds the toolchain with the base as
+# bootstrap, leaving bin/go at the top of the checkout.
+#
+# The base is, in order: $GOLEASH_BASE; $GOROOT_BOOTSTRAP; the GOROOT of the
+# go command on $PATH. It must be a full go1.26.8 distribution (src/, test/,
+# api/): the toolchain module from the module proxy is not enough.
+#
+# The first run does a full bootstrap build (upstream's src/make.bash, a few
+# minutes). Later runs rebuild only what changed (bin/go install std cmd),
+# unless the base or VERSION changed or -a is given. After changing the
+# compiler, the linker or cmd/dist, use -a.
+#
+#	-a           rebuild everything from the bootstrap toolchain
+#	--sync-only  materialize and reconcile patches; do not build
+
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$top"
+
+full=
+build=1
+for arg in "$@"; do
+	case $arg in
+	-a) full=1 ;;
+	--sync-only) build= ;;
+	-h | --help)
+		sed -n '/^# Usage/,/^$/p;/^#	-a/,/^$/p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "usage: ./make.bash [-a] [--sync-only]" >&2
+		exit 2
+		;;
+	esac
+done
+
+state=$top/.goleash
+mkdir -p "$state"
+# shellcheck source=misc/goleash/sync.bash
+source misc/goleash/sync.bash
+
+# find_base prints the base tree. A candidate that is this checkout (its own
+# bin/go first on $PATH) is skipped: the fork cannot be its own base.
+find_base() {
+	local c
+	for c in "${GOLEASH_BASE:-}" "${GOROOT_BOOTSTRAP:-}" "$(env -u GOROOT go env GOROOT 2>/dev/null || true)"; do
+		[[ -n $c && -d $c ]] || continue
+		c=$(cd "$c" && pwd -P)
+		[[ $c != "$(pwd -P)" ]] || continue
+		printf '%s\n' "$c"
+		return
+	done
+	die "found no Go base tree: set GOLEASH_BASE to a go1.26.8 distribution"
+}
+
+base=$(find_base)
+echo "make.bash: base $base"
+check_base "$base" misc/goleash/base.sum
+sync_tree "$base"
+
+if [[ -z $build ]]; then
+	exit 0
+fi
+
+# The build stamp names what a full build depends on beyond the sources that
+# bin/go itself keeps up to date: the base and the version.
+stamp=$(cat "$state/base.sums" VERSION | sha256sum | cut -d' ' -f1)
+unset GOROOT GOBIN GOFLAGS GOEXPERIMENT
+export GOROOT_BOOTSTRAP=$base
+if [[ -z $full && -x bin/go && -f $state/build && $(cat "$state/build") == "$stamp" ]]; then
+	echo "make.bash: incremental build (bin/go install std cmd; use -a for a full build)"
+	rm -f "$state/build"
+	bin/go install std cmd
+else
+	rm -f "$state/build"
+	(cd src && ./make.bash)
+fi
+echo "$stamp" >"$state/build"
+echo "make.bash: built $(bin/go version)"

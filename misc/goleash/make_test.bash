@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Copyright 2026 The Goleash Authors. All rights reserved.
+# Use of this source code is governed by a BSD-style
+# license that can be found in the LICENSE file.
+
+# make_test.bash tests how make.bash checks the base, materializes it and
+# keeps patches and in-place edits in step (misc/goleash/sync.bash), on a
+# small fake base in a temporary directory. It builds nothing.
+
+set -uo pipefail
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export GIT_AUTHOR_NAME=test GIT_AUTHOR_EMAIL=test@example.com
+export GIT_COMMITTER_NAME=test GIT_COMMITTER_EMAIL=test@example.com
+export GIT_CONFIG_NOSYSTEM=1 HOME=$tmp
+
+pass=0
+fail=0
+check() {
+	local what=$1
+	shift
+	if "$@"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL: $what"
+	fi
+}
+
+# A fake go1.26.8 base: a few files, a build output that must not be copied
+# and an owned file that the fork replaces.
+base=$tmp/base
+mkdir -p "$base/src/pkg" "$base/test" "$base/api" "$base/bin" "$base/pkg/tool"
+echo go1.26.8 >"$base/VERSION"
+echo "upstream readme" >"$base/README.md"
+printf 'line 1\nline 2\nline 3\n' >"$base/src/pkg/a.go"
+printf 'b\n' >"$base/src/pkg/b.go"
+printf '#!/bin/sh\necho hi\n' >"$base/src/run.sh"
+chmod +x "$base/src/run.sh"
+echo "t" >"$base/test/t.go"
+echo "pkg x" >"$base/api/go1.txt"
+echo "binary" >"$base/bin/go"
+echo "GOTOOLCHAIN=auto" >"$base/go.env"
+sum=$( (cd "$base" && find . \( -path ./bin -o -path ./pkg \) -prune -o -type f ! -path ./go.env -print) |
+	sed 's|^\./||' | LC_ALL=C sort | (cd "$base" && xargs -d '\n' sha256sum) | sha256sum | cut -d' ' -f1)
+export GOLEASH_BASE=$base
+
+# The fork's repository: the build scripts and an owned README.
+origin=$tmp/origin
+mkdir -p "$origin/misc/goleash"
+cp "$src/make.bash" "$src/.gitignore" "$origin/"
+cp "$src/misc/goleash/sync.bash" "$origin/misc/goleash/"
+echo "go1.26.8 $sum" >"$origin/misc/goleash/base.sum"
+echo "the fork's readme" >"$origin/README.md"
+git -C "$origin" init -q -b main
+git -C "$origin" add -A
+git -C "$origin" commit -q -m initial
+git clone -q --bare "$origin" "$tmp/origin.git"
+origin=$tmp/origin.git
+
+not() { ! "$@"; }
+sync() { ./make.bash --sync-only >"$tmp/out" 2>&1; }
+clean() { [[ -z $(git status --porcelain) ]]; }
+has() { grep -q -- "$1" "$tmp/out"; }
+
+git clone -q "$origin" "$tmp/one"
+cd "$tmp/one"
+check "first sync succeeds" sync
+check "base file materialized" cmp -s src/pkg/a.go "$base/src/pkg/a.go"
+check "build outputs not materialized" test ! -e bin/go
+check "owned README kept" grep -q "fork's readme" README.md
+check "mode preserved" test -x src/run.sh
+check "git status clean after first sync" clean
+
+# An in-place edit becomes a patch and survives make.bash.
+printf 'line 1\nline 2 edited\nline 3\n' >src/pkg/a.go
+check "sync after edit succeeds" sync
+check "edit kept" grep -q "line 2 edited" src/pkg/a.go
+check "edit recorded as patch" grep -q '^+line 2 edited' patches/src/pkg/a.go.patch
+check "sync reports the patch" has "recorded your edit of src/pkg/a.go"
+check "only the patch is new to git" test "$(git status --porcelain)" == "?? patches/"
+git add patches && git commit -q -m "edit a.go" && git push -q origin main
+check "second sync is quiet" sync
+check "second sync printed no change" not has "recorded"
+
+# A fork file beside materialized files shows in git status after sync.
+echo "package pkg" >src/pkg/fork.go
+sync
+check "new fork file visible" test "$(git status --porcelain -uall)" == "?? src/pkg/fork.go"
+rm src/pkg/fork.go
+
+# A clean clone reproduces the edit.
+git clone -q "$origin" "$tmp/two"
+cd "$tmp/two"
+check "clean clone syncs" sync
+check "clean clone has the edit" grep -q "line 2 edited" src/pkg/a.go
+check "clean clone is clean" clean
+
+# A patch that changed underneath a clean file is applied.
+printf 'line 1\nline 2 edited twice\nline 3\n' >src/pkg/a.go
+sync
+git commit -q -am "edit a.go again" && git push -q origin main
+cd "$tmp/one"
+git pull -q
+check "sync after pull succeeds" sync
+check "pulled patch applied" grep -q "edited twice" src/pkg/a.go
+check "sync reports applied patch" has "applied patches/src/pkg/a.go.patch"
+
+# Both changed, to different results: stop, touch nothing.
+printf 'line 1 local\nline 2 edited twice\nline 3\n' >src/pkg/a.go
+cd "$tmp/two"
+printf 'line 1\nline 2 edited thrice\nline 3\n' >src/pkg/a.go
+sync
+git commit -q -am "edit a.go a third time" && git push -q origin main
+cd "$tmp/one"
+git pull -q
+check "conflict stops sync" not sync
+check "conflict names the file" has "src/pkg/a.go"
+check "conflicting edit untouched" grep -q "line 1 local" src/pkg/a.go
+check "conflicting patch untouched" grep -q "edited thrice" patches/src/pkg/a.go.patch
+# Resolving as the message says: remove the file, take the patch.
+rm src/pkg/a.go
+check "sync after resolution" sync
+check "resolution applied the patch" grep -q "edited thrice" src/pkg/a.go
+
+# An edit back to the base removes the patch.
+cp "$base/src/pkg/a.go" src/pkg/a.go
+check "sync after revert" sync
+check "patch removed after revert" test ! -e patches/src/pkg/a.go.patch
+git checkout -q patches
+sync
+
+# A removed patched file is restored with its patch.
+rm src/pkg/a.go
+check "sync restores" sync
+check "restored file has its patch" grep -q "edited thrice" src/pkg/a.go
+check "restore keeps the patch" grep -q "edited thrice" patches/src/pkg/a.go.patch
+
+# An upstream file must not be tracked whole.
+git add -f src/pkg/b.go
+check "tracked upstream file refused" not sync
+check "refusal says why" has "never"
+git rm -q --cached src/pkg/b.go
+
+# The base is checked: version and contents.
+echo go1.25.0 >"$base/VERSION"
+check "wrong base version refused" not sync
+check "wrong version named" has "is go1.25.0, not go1.26.8"
+echo go1.26.8 >"$base/VERSION"
+echo "tampered" >>"$base/src/pkg/b.go"
+check "changed base refused" not sync
+check "changed base explained" has "differ from the pinned go1.26.8"
+GOLEASH_BASE=$tmp/nowhere check "missing base refused" not sync
+
+echo "make_test: $pass passed, $fail failed"
+((fail == 0))

@@ -1,0 +1,309 @@
+# Copyright 2026 The Goleash Authors. All rights reserved.
+# Use of this source code is governed by a BSD-style
+# license that can be found in the LICENSE file.
+
+# sync.bash turns a Goleash checkout into a Go tree: it checks the pinned
+# upstream base, copies ("materializes") the base's files into the checkout and
+# keeps the fork's patches and the materialized files in step. make.bash
+# sources it; misc/goleash/make_test.bash tests it on a small fake base.
+#
+# The repository tracks only what the fork wrote:
+#
+#	- files the fork adds, at their GOROOT paths (src/runtime/abort.go, ...);
+#	- the few top-level files that are entirely the fork's own and replace
+#	  upstream's (owned_files below);
+#	- one unified diff per changed upstream file, patches/PATH.patch,
+#	  always computed against the pristine base.
+#
+# Every other file of the tree is materialized from the base, left untracked
+# and hidden from git by a generated exclude list.
+#
+# State lives in .goleash/ (ignored):
+#
+#	base.sums  sha256sum lines of the base's files: the base's fingerprint
+#	manifest   sha256sum lines of every materialized file as sync last left it
+#	patches    sha256sum lines of every patch file as sync last applied it
+#
+# The manifest and the patch record let sync tell apart the two ways a
+# materialized file can disagree with its patch:
+#
+#	- the file changed since sync wrote it: the developer edited it in place,
+#	  and the edit becomes the file's patch;
+#	- the patch changed since sync applied it (git pull, git checkout): the
+#	  new patch is applied to the file.
+#
+# When both changed, and to different results, sync stops without touching
+# anything and says which files conflict: nothing a developer typed is ever
+# overwritten silently.
+
+# owned_files are upstream top-level files that the fork replaces whole.
+owned_files=(README.md LICENSE VERSION go.env)
+
+# Directories of the base that are build outputs, never materialized.
+# go.env is excluded from the fingerprint because machine images edit it
+# (GOTOOLCHAIN); the fork's go.env is its own file anyway.
+base_list() {
+	(cd "$1" && find . \( -path ./bin -o -path ./pkg -o -path ./.git \) -prune -o -type f ! -path ./go.env -print) |
+		sed 's|^\./||' | LC_ALL=C sort
+}
+
+die() {
+	echo "make.bash: $*" >&2
+	exit 2
+}
+
+# check_base BASE PINFILE writes .goleash/base.sums and stops unless BASE is
+# the version and contents pinned in PINFILE ("goVERSION SHA256").
+check_base() {
+	local base=$1 pin want_version want_sum version sum
+	read -r want_version want_sum <"$2" || die "cannot read the base pin $2"
+	if [[ ! -f $base/VERSION ]]; then
+		die "no Go tree at $base (no VERSION file).
+Goleash is built on $want_version: set GOLEASH_BASE to a full $want_version distribution
+(the one from go.dev/dl with src/, test/ and api/), for example
+	GOLEASH_BASE=/usr/local/go ./make.bash"
+	fi
+	version=$(head -n 1 "$base/VERSION")
+	if [[ $version != "$want_version" ]]; then
+		die "the base at $base is $version, not $want_version.
+Goleash is built on $want_version: set GOLEASH_BASE to a full $want_version distribution, for example
+	GOLEASH_BASE=/path/to/$want_version ./make.bash"
+	fi
+	if [[ ! -d $base/test || ! -d $base/api ]]; then
+		die "the base at $base is $version but has no test/ or api/ directory: it looks like
+the toolchain module from the module proxy, which ships src/ only.
+Set GOLEASH_BASE to a full $want_version distribution (the one from go.dev/dl)."
+	fi
+	base_list "$base" | (cd "$base" && xargs -d '\n' sha256sum) >"$state/base.sums.new" ||
+		die "cannot read the files of the base at $base"
+	sum=$(sha256sum <"$state/base.sums.new" | cut -d' ' -f1)
+	if [[ $sum != "$want_sum" ]]; then
+		rm -f "$state/base.sums.new"
+		die "the base at $base says $version but its files differ from the pinned $want_version
+(fingerprint $sum, want $want_sum; the fingerprint covers every file but bin/, pkg/ and go.env).
+Someone changed that tree, or it is not an official $want_version release.
+Set GOLEASH_BASE to an unmodified $want_version distribution."
+	fi
+	mv "$state/base.sums.new" "$state/base.sums"
+}
+
+# patch_of PATH prints the patch file of materialized file PATH.
+patch_of() { printf 'patches/%s.patch\n' "$1"; }
+
+# expected BASE PATH prints what materialized file PATH must hold: the base's
+# file with its patch, if any, applied.
+expected() {
+	local p
+	p=$(patch_of "$2")
+	if [[ -f $p ]]; then
+		patch --quiet --force --reject-file=- -o - "$1/$2" <"$p" 2>/dev/null ||
+			die "patch $p does not apply to the base's $2"
+	else
+		cat "$1/$2"
+	fi
+}
+
+# write_patch BASE PATH makes PATH's patch the difference between the base
+# and the checkout, or removes it when there is no difference.
+write_patch() {
+	local p
+	p=$(patch_of "$2")
+	if cmp -s "$1/$2" "$2"; then
+		rm -f "$p"
+		rmdir -p --ignore-fail-on-non-empty "$(dirname "$p")" 2>/dev/null
+		return
+	fi
+	if ! grep -qI . "$2" && [[ -s $2 ]]; then
+		die "$2 is a binary file; the fork cannot patch binary upstream files"
+	fi
+	mkdir -p "$(dirname "$p")"
+	local rc=0
+	diff -u --label "a/$2" --label "b/$2" "$1/$2" "$2" >"$p.new" || rc=$?
+	[[ $rc == 1 ]] || die "diff of $2 failed"
+	mv "$p.new" "$p"
+}
+
+hash_of() { sha256sum <"$1" | cut -d' ' -f1; }
+
+# list_patches prints the patch files, sorted.
+list_patches() {
+	if [[ -d patches ]]; then
+		find patches -type f -name '*.patch' | LC_ALL=C sort
+	fi
+}
+
+# sync_tree BASE materializes BASE into the current directory (the top of the
+# checkout) and reconciles patches with in-place edits, as described above.
+sync_tree() {
+	local base=$1 exclude f h cur rec want p conflicts=() edited=() applied=() restored=()
+	local -A base_hash manifest patch_now patch_rec tracked owned
+
+	for f in "${owned_files[@]}"; do owned[$f]=1; done
+	while IFS= read -r f; do tracked[$f]=1; done < <(git ls-files)
+
+	while read -r h f; do base_hash[$f]=$h; done <"$state/base.sums"
+	if [[ -f $state/manifest ]]; then
+		while read -r h f; do manifest[$f]=$h; done <"$state/manifest"
+	fi
+	if [[ -f $state/patches ]]; then
+		while read -r h f; do patch_rec[$f]=$h; done <"$state/patches"
+	fi
+
+	# Upstream files must never be committed whole: a tracked file at a base
+	# path is an error unless it is one of the owned top-level files.
+	for f in "${!tracked[@]}"; do
+		if [[ -n ${base_hash[$f]:-} && -z ${owned[$f]:-} ]]; then
+			die "$f is an upstream file but is tracked by git: upstream files are never
+committed whole. Untrack it (git rm --cached $f); ./make.bash then records your edit as $(patch_of "$f")."
+		fi
+	done
+
+	# Patches must name base files.
+	while IFS= read -r p; do
+		f=${p#patches/}
+		f=${f%.patch}
+		[[ -n ${base_hash[$f]:-} && -z ${owned[$f]:-} ]] ||
+			die "$p patches $f, which is not a file of the base"
+		patch_now[$f]=$(hash_of "$p")
+	done < <(list_patches)
+
+	# First materialization of every file that is not there yet; owned files
+	# are the fork's and are never copied.
+	(
+		for f in "${!base_hash[@]}"; do
+			[[ -n ${owned[$f]:-} || -e $f ]] || printf '%s\n' "$f"
+		done
+	) >"$state/missing"
+	if [[ -s $state/missing ]]; then
+		if [[ -f $state/manifest ]]; then
+			while IFS= read -r f; do restored+=("$f"); done <"$state/missing"
+		fi
+		tar -C "$base" -cf - -T "$state/missing" | tar -xf - || die "cannot copy the base"
+	fi
+
+	# Reconcile. First decide everything, so that a conflict stops sync
+	# before it wrote anything. Hash the materialized tree in bulk: that is
+	# what finds in-place edits, whatever their timestamps say.
+	local -A action now missing
+	while IFS= read -r f; do missing[$f]=1; done <"$state/missing"
+	while read -r h f; do now[$f]=$h; done < <(
+		for f in "${!base_hash[@]}"; do
+			[[ -n ${owned[$f]:-} ]] || printf '%s\n' "$f"
+		done | xargs -d '\n' sha256sum
+	)
+
+	local patch_same
+	for f in "${!now[@]}"; do
+		rec=${manifest[$f]:-${base_hash[$f]}}
+		cur=${now[$f]}
+		patch_same=1
+		[[ ${patch_now[$f]:-} == "${patch_rec[$f]:-}" ]] || patch_same=
+		if [[ -n ${missing[$f]:-} ]]; then
+			# Just copied from the base: give it its patch, if any.
+			[[ -z ${patch_now[$f]:-} ]] || action[$f]=apply
+			continue
+		fi
+		if [[ $cur == "$rec" ]]; then
+			[[ -n $patch_same ]] || action[$f]=apply
+			continue
+		fi
+		# The file changed in place since sync last wrote it.
+		if [[ -n $patch_same ]]; then
+			action[$f]=record
+			continue
+		fi
+		want=$(expected "$base" "$f" | sha256sum | cut -d' ' -f1)
+		if [[ $want == "$cur" ]]; then
+			action[$f]=agree
+		else
+			conflicts+=("$f")
+		fi
+	done
+
+	if ((${#conflicts[@]})); then
+		{
+			echo "make.bash: these files were edited in place and their patches changed too"
+			echo "(git pull or checkout), to different results; nothing was changed:"
+			for f in "${conflicts[@]}"; do echo "	$f	($(patch_of "$f"))"; done
+			echo "Keep your edit:        copy it aside, run 'rm FILE && ./make.bash', then merge it back."
+			echo "Keep the new patch:    run 'rm FILE && ./make.bash'; your edit is lost."
+		} >&2
+		exit 2
+	fi
+
+	for f in "${!action[@]}"; do
+		case ${action[$f]} in
+		apply)
+			expected "$base" "$f" >"$f.goleash-new" || exit 2
+			chmod --reference="$base/$f" "$f.goleash-new"
+			mv "$f.goleash-new" "$f"
+			applied+=("$f")
+			;;
+		record)
+			write_patch "$base" "$f"
+			edited+=("$f")
+			;;
+		agree) ;;
+		esac
+	done
+
+	# Record what the tree and the patches now are.
+	for f in "${!base_hash[@]}"; do
+		[[ -n ${owned[$f]:-} ]] || printf '%s\n' "$f"
+	done | LC_ALL=C sort | xargs -d '\n' sha256sum >"$state/manifest.new"
+	mv "$state/manifest.new" "$state/manifest"
+	list_patches | while IFS= read -r p; do
+		f=${p#patches/}
+		printf '%s  %s\n' "$(hash_of "$p")" "${f%.patch}"
+	done >"$state/patches"
+
+	# Hide every materialized file from git. A directory that holds only
+	# materialized files is hidden whole; elsewhere materialized files are
+	# listed one by one, so that the fork's files beside them show up in git
+	# status. Thousands of single-file patterns would make every git status
+	# take seconds. A file added later in a directory hidden whole stays
+	# hidden until the next make.bash, which lists that directory's files
+	# instead; git add -f adds it at once.
+	exclude=$(git rev-parse --git-path info/exclude)
+	mkdir -p "$(dirname "$exclude")"
+	{
+		echo "# Generated by Goleash's make.bash: the materialized upstream base."
+		echo "# Edit the files freely; make.bash records edits as patches/PATH.patch."
+		{
+			for f in "${!base_hash[@]}"; do
+				[[ -n ${owned[$f]:-} ]] || printf 'B %s\n' "$f"
+			done
+			find . \( -path ./.git -o -path ./bin -o -path ./pkg -o -path ./.goleash \) -prune -o -type f -print |
+				sed 's|^\./|F |'
+		} | awk '
+			$1 == "B" { base[$2] = 1; next }
+			{ files[$2] = 1 }
+			END {
+				# A directory is impure when it holds, at any depth, a file
+				# that is not materialized from the base.
+				for (f in files) {
+					if (f in base) continue
+					d = f
+					while (sub(/\/[^\/]*$/, "", d)) impure[d] = 1
+				}
+				for (f in base) {
+					# Hide the outermost pure directory above f, else f.
+					out = f
+					d = f
+					while (sub(/\/[^\/]*$/, "", d)) if (!(d in impure)) out = d "/"
+					if (!(out in seen)) { seen[out] = 1; print "/" out }
+				}
+			}' | LC_ALL=C sort
+	} >"$exclude"
+
+	for f in "${restored[@]}"; do echo "make.bash: restored $f from the base (it was missing)"; done
+	for f in "${applied[@]}"; do echo "make.bash: applied $(patch_of "$f")"; done
+	for f in "${edited[@]}"; do
+		if [[ -f $(patch_of "$f") ]]; then
+			echo "make.bash: recorded your edit of $f as $(patch_of "$f")"
+		else
+			echo "make.bash: $f is back to the base; removed its patch"
+		fi
+	done
+	return 0
+}
