@@ -40,6 +40,8 @@ printf 'b\n' >"$base/src/pkg/b.go"
 printf '#!/bin/sh\necho hi\n' >"$base/src/run.sh"
 chmod +x "$base/src/run.sh"
 echo "t" >"$base/test/t.go"
+mkdir -p "$base/src/internal/buildcfg"
+echo 'const version = `go1.26.8`' >"$base/src/internal/buildcfg/zbootstrap.go"
 echo "pkg x" >"$base/api/go1.txt"
 echo "binary" >"$base/bin/go"
 echo "GOTOOLCHAIN=auto" >"$base/go.env"
@@ -85,11 +87,16 @@ git add patches && git commit -q -m "edit a.go" && git push -q origin main
 check "second sync is quiet" sync
 check "second sync printed no change" not has "recorded"
 
-# A fork file beside materialized files shows in git status after sync.
+# A fork file beside materialized files shows in git status.
 echo "package pkg" >src/pkg/fork.go
-sync
 check "new fork file visible" test "$(git status --porcelain -uall)" == "?? src/pkg/fork.go"
 rm src/pkg/fork.go
+
+# A file that the build rewrites is not a fork edit.
+echo 'const version = `go1.26.8-goleash.1`' >src/internal/buildcfg/zbootstrap.go
+check "sync after build output changed" sync
+check "generated file not patched" test ! -e patches/src/internal/buildcfg/zbootstrap.go.patch
+check "generated file kept" grep -q goleash src/internal/buildcfg/zbootstrap.go
 
 # A clean clone reproduces the edit.
 git clone -q "$origin" "$tmp/two"
