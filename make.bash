@@ -13,7 +13,7 @@
 # bootstrap, leaving bin/go at the top of the checkout.
 #
 # The base is, in order: $GOLEASH_BASE; $GOROOT_BOOTSTRAP; the GOROOT of the
-# go command on $PATH. It must be a full go1.26.8 distribution (src/, test/,
+# go command on $PATH (other than this checkout's); /usr/local/go. It must be a full go1.26.8 distribution (src/, test/,
 # api/): the toolchain module from the module proxy is not enough.
 #
 # The first run does a full bootstrap build (upstream's src/make.bash, a few
@@ -55,7 +55,9 @@ source misc/goleash/sync.bash
 # bin/go first on $PATH) is skipped: the fork cannot be its own base.
 find_base() {
 	local c
-	for c in "${GOLEASH_BASE:-}" "${GOROOT_BOOTSTRAP:-}" "$(env -u GOROOT go env GOROOT 2>/dev/null || true)"; do
+	local path=:$PATH:
+	path=${path//:$top\/bin:/:}
+	for c in "${GOLEASH_BASE:-}" "${GOROOT_BOOTSTRAP:-}" "$(env -u GOROOT PATH="$path" go env GOROOT 2>/dev/null || true)" /usr/local/go; do
 		[[ -n $c && -d $c ]] || continue
 		c=$(cd "$c" && pwd -P)
 		[[ $c != "$(pwd -P)" ]] || continue

@@ -1,0 +1,139 @@
+// Copyright 2026 The Goleash Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style
+// license that can be found in the LICENSE file.
+
+// Support for go test -goleakgc.
+//
+// A leak-detection GC (goroutineLeakGC, mgc.go) leaves every goroutine that
+// is blocked forever in status _Gleaked until the next detection resets it.
+// The functions here let runtime/pprof ask which of those goroutines belong
+// to one test. The testing package gives each test's goroutine a profiler
+// label with a value unique to the test; goroutines inherit their creator's
+// labels (newproc1), so the label names the test that started a goroutine,
+// however deep the chain of go statements.
+
+package runtime
+
+import (
+	"internal/profilerecord"
+	"internal/runtime/pprof/label"
+	_ "unsafe" // for go:linkname
+)
+
+// goroutineLabel returns the value of gp's profiler label key.
+//
+// gp's labels are written only by gp itself, as a pointer to an immutable
+// set, so a racy read sees either the old or the new set.
+func goroutineLabel(gp *g, key string) (string, bool) {
+	if gp.labels == nil {
+		return "", false
+	}
+	for _, l := range (*label.Set)(gp.labels).List {
+		if l.Key == key {
+			return l.Value, true
+		}
+	}
+	return "", false
+}
+
+// retireTinyAllocs makes every P start a new tiny-allocation block, at the
+// start of a leak-detection cycle. gcMarkTinyAllocs marks the active blocks
+// whole, because later tiny allocations from them are not marked; a small
+// pointer-free object (a sync.Mutex, say) that shares an active block would
+// then keep every goroutine blocked on it alive in the detector's eyes,
+// until the block happens to fill up. Dropping the blocks is what
+// mcache.releaseAll does; it wastes at most a block's tail per P.
+//
+// The world must be stopped.
+func retireTinyAllocs() {
+	assertWorldStopped()
+	for _, pp := range allp {
+		if c := pp.mcache; c != nil {
+			c.tiny = 0
+			c.tinyoffset = 0
+		}
+	}
+}
+
+// pprof_labeledGoroutines counts the live user goroutines, other than the
+// caller, whose profiler label key has the given value, and how many of
+// them are running or waiting to run. A test whose label no goroutine
+// carries cannot have leaked one; a goroutine that is running or runnable
+// has not blocked yet and cannot be found leaked yet.
+//
+//go:linkname pprof_labeledGoroutines runtime/pprof.runtime_labeledGoroutines
+func pprof_labeledGoroutines(key, value string) (live, active int) {
+	me := getg().m.curg
+	forEachG(func(gp *g) {
+		if gp == me || isSystemGoroutine(gp, false) {
+			return
+		}
+		status := readgstatus(gp) &^ _Gscan
+		if status == _Gdead || status == _Gdeadextra || status == _Gidle {
+			return
+		}
+		if v, ok := goroutineLabel(gp, key); !ok || v != value {
+			return
+		}
+		live++
+		switch status {
+		case _Grunnable, _Grunning, _Gpreempted, _Gcopystack:
+			active++
+		}
+	})
+	return live, active
+}
+
+// pprof_goroutineLeakRecords fills p with the goroutines that the last leak
+// detection found leaked and, if value is not empty, whose profiler label
+// key has that value. If p is too small it returns the number needed and
+// false. The caller must hold runtime/pprof's goroutineLeakProfileLock, so
+// that no detection starts (and resets _Gleaked) meanwhile.
+//
+//go:linkname pprof_goroutineLeakRecords runtime/pprof.runtime_goroutineLeakRecords
+func pprof_goroutineLeakRecords(key, value string, p []profilerecord.LeakedGoroutine) (n int, ok bool) {
+	pcbuf := makeProfStack()
+
+	// Leaked goroutines never run, but a concurrent GC may shrink their
+	// stacks; with the world stopped their stacks stay put while we unwind
+	// them.
+	stw := stopTheWorld(stwGoroutineProfile)
+	match := func(gp *g) bool {
+		if readgstatus(gp)&^_Gscan != _Gleaked {
+			return false
+		}
+		if value == "" {
+			return true
+		}
+		v, ok := goroutineLabel(gp, key)
+		return ok && v == value
+	}
+	forEachGRace(func(gp *g) {
+		if match(gp) {
+			n++
+		}
+	})
+	if n <= len(p) {
+		ok = true
+		i := 0
+		forEachGRace(func(gp *g) {
+			if !match(gp) || i >= n {
+				return
+			}
+			var sr profilerecord.StackRecord
+			systemstack(func() { saveg(^uintptr(0), ^uintptr(0), gp, &sr, pcbuf) })
+			lv, _ := goroutineLabel(gp, key)
+			p[i] = profilerecord.LeakedGoroutine{
+				ID:         gp.goid,
+				ParentID:   gp.parentGoid,
+				GoPC:       gp.gopc,
+				WaitReason: gp.waitreason.String(),
+				Label:      lv,
+				Stack:      sr.Stack,
+			}
+			i++
+		})
+	}
+	startTheWorld(stw)
+	return n, ok
+}

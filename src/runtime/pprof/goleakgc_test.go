@@ -1,0 +1,119 @@
+// Copyright 2026 The Goleash Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style
+// license that can be found in the LICENSE file.
+
+package pprof
+
+import (
+	"context"
+	"internal/testenv"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The leaks of these tests stay leaked for the life of the process, so they
+// run in a child process of their own.
+func TestGoroutineLeaks(t *testing.T) {
+	testenv.MustHaveExec(t)
+	cmd := testenv.Command(t, testenv.Executable(t), "-test.run=^TestGoroutineLeaksHelper$", "-test.v")
+	cmd.Env = append(cmd.Environ(), "GO_PPROF_GOLEAKS_HELPER=1")
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "--- PASS: TestGoroutineLeaksHelper") {
+		t.Fatal("helper did not pass")
+	}
+}
+
+func TestGoroutineLeaksHelper(t *testing.T) {
+	if os.Getenv("GO_PPROF_GOLEAKS_HELPER") != "1" {
+		t.Skip("run by TestGoroutineLeaks")
+	}
+	p := Lookup("goroutineleak")
+	if p == nil {
+		t.Fatal(`Lookup("goroutineleak") = nil; want the profile without GOEXPERIMENT`)
+	}
+	if n := p.Count(); n != 0 {
+		t.Fatalf("Count() = %d before any leak, want 0", n)
+	}
+
+	started := make(chan bool)
+	Do(context.Background(), Labels("leaktest", "chan"), func(context.Context) {
+		go func() {
+			ch := make(chan int)
+			started <- true
+			<-ch
+		}()
+	})
+	<-started
+
+	// Count runs its own detection: no WriteTo first (golang/go#80311).
+	if n := p.Count(); n != 1 {
+		t.Fatalf("Count() = %d after one leak, want 1", n)
+	}
+
+	leaks := goroutineLeaks("leaktest", "chan")
+	if len(leaks) != 1 {
+		t.Fatalf("goroutineLeaks(chan) returned %d goroutines, want 1", len(leaks))
+	}
+	g := leaks[0]
+	if g.WaitReason != "chan receive" || g.Label != "chan" {
+		t.Errorf("leaked goroutine waits for %q with label %q, want chan receive, chan", g.WaitReason, g.Label)
+	}
+	creator, _ := runtime.CallersFrames([]uintptr{g.GoPC}).Next()
+	if !strings.HasSuffix(creator.Function, "TestGoroutineLeaksHelper.func1") {
+		t.Errorf("leaked goroutine created by %s, want TestGoroutineLeaksHelper.func1", creator.Function)
+	}
+	var stack []string
+	frames := runtime.CallersFrames(g.Stack)
+	for {
+		f, more := frames.Next()
+		stack = append(stack, f.Function)
+		if !more {
+			break
+		}
+	}
+	if !strings.Contains(strings.Join(stack, " "), "TestGoroutineLeaksHelper.func1.1") {
+		t.Errorf("leaked goroutine's stack %v does not name where it blocks", stack)
+	}
+
+	// Another label, which no goroutine carries.
+	if leaks := goroutineLeaks("leaktest", "none"); leaks != nil {
+		t.Errorf("goroutineLeaks(none) = %v, want nil", leaks)
+	}
+
+	// A goroutine blocked on a reachable channel is not leaked.
+	reachable := make(chan int)
+	Do(context.Background(), Labels("leaktest", "reachable"), func(context.Context) {
+		go func() { <-reachable }()
+	})
+	if leaks := goroutineLeaks("leaktest", "reachable"); leaks != nil {
+		t.Errorf("goroutine blocked on a reachable channel reported leaked")
+	}
+
+	// A mutex small enough for the tiny allocator, alone in the active tiny
+	// block: the detector must not see it through the block.
+	Do(context.Background(), Labels("leaktest", "mutex"), func(context.Context) {
+		mu := new(sync.Mutex)
+		mu.Lock()
+		go func() {
+			started <- true
+			mu.Lock()
+		}()
+	})
+	<-started
+	if leaks := goroutineLeaks("leaktest", "mutex"); len(leaks) != 1 || leaks[0].WaitReason != "sync.Mutex.Lock" {
+		t.Errorf("goroutineLeaks(mutex) = %v, want one goroutine in sync.Mutex.Lock", leaks)
+	}
+
+	// All of them, whatever their labels.
+	if leaks := goroutineLeaks("leaktest", ""); len(leaks) != 2 {
+		t.Errorf("goroutineLeaks(\"\") returned %d goroutines, want 2", len(leaks))
+	}
+	reachable <- 1
+}
