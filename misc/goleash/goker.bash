@@ -11,6 +11,8 @@
 #	          as its own process, as runtime's TestGoroutineLeakProfile runs
 #	          it, and counts as found when the goroutineleak profile it
 #	          writes (debug=2) shows a leaked goroutine;
+#	profile   the same, built by this checkout's bin/go: the fork's detector
+#	          (the profile is always on), run as upstream runs it;
 #	goleakgc  this checkout's bin/go: all bugs run as subtests of one test
 #	          binary under go test -goleakgc, and a bug counts as found when
 #	          its subtest fails with a leak report naming it.
@@ -43,6 +45,7 @@ mkdir -p "$work/up"
 cp "$src"/*.go "$work/up/"
 printf 'module goker\n\ngo 1.26\n' >"$work/up/go.mod"
 (cd "$work/up" && GOEXPERIMENT=goroutineleakprofile GOTOOLCHAIN=local "$base/bin/go" build -o goker.exe .)
+(cd "$work/up" && "$top/bin/go" build -o goker-fork.exe .)
 mapfile -t bugs < <(grep -ho 'register("[A-Za-z0-9_]*"' "$src"/*.go | sed 's/register("\(.*\)"/\1/' | sort)
 
 # goleakgc: the same programs as subtests. The programs write the profile
@@ -67,6 +70,9 @@ type discard struct{ io.Writer }
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
+// yieldCount is as in the programs' main.go.
+const yieldCount = 10
+
 var cmds = map[string]func(){}
 
 func register(name string, f func()) { cmds[name] = f }
@@ -85,13 +91,18 @@ EOF
 printf 'module goker\n\ngo 1.26\n' >"$work/gc/go.mod"
 (cd "$work/gc" && "$top/bin/go" test -c -o goker.test .)
 
-declare -A up_found gc_found
+declare -A up_found gc_found fork_found
 for ((r = 1; r <= runs; r++)); do
 	n_up=0
+	n_fork=0
 	for b in "${bugs[@]}"; do
 		if (cd "$work/up" && timeout 60 ./goker.exe "$b" 2>&1) | grep -q '(leaked)'; then
 			up_found[$b]=1
 			n_up=$((n_up + 1))
+		fi
+		if (cd "$work/up" && timeout 60 ./goker-fork.exe "$b" 2>&1) | grep -q '(leaked)'; then
+			fork_found[$b]=1
+			n_fork=$((n_fork + 1))
 		fi
 	done
 	out=$(cd "$work/gc" && timeout 600 ./goker.test -test.goleakgc -test.v 2>&1 || true)
@@ -102,9 +113,13 @@ for ((r = 1; r <= runs; r++)); do
 			n_gc=$((n_gc + 1))
 		fi
 	done
-	echo "run $r: upstream profile found $n_up of ${#bugs[@]} bugs; go test -goleakgc found $n_gc of ${#bugs[@]}"
+	echo "run $r: upstream profile found $n_up of ${#bugs[@]} bugs; the fork's profile $n_fork; go test -goleakgc $n_gc"
 done
 
+n_fork=0
+for b in "${bugs[@]}"; do
+	[[ -z ${fork_found[$b]:-} ]] || n_fork=$((n_fork + 1))
+done
 both=0 only_up=() only_gc=() neither=()
 for b in "${bugs[@]}"; do
 	case ${up_found[$b]:-0}${gc_found[$b]:-0} in
@@ -114,7 +129,7 @@ for b in "${bugs[@]}"; do
 	00) neither+=("$b") ;;
 	esac
 done
-echo "over $runs runs: upstream found $(( both + ${#only_up[@]} )) of ${#bugs[@]}, goleakgc found $(( both + ${#only_gc[@]} )) of ${#bugs[@]}"
+echo "over $runs runs: upstream profile found $(( both + ${#only_up[@]} )) of ${#bugs[@]}, the fork's profile $n_fork, go test -goleakgc $(( both + ${#only_gc[@]} ))"
 echo "found only by upstream: ${only_up[*]:-none}"
 echo "found only by goleakgc: ${only_gc[*]:-none}"
 echo "found by neither: ${neither[*]:-none}"
