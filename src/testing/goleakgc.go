@@ -339,8 +339,20 @@ func writeLeaks(w io.Writer, leaks []profilerecord.LeakedGoroutine) {
 	}
 }
 
+// parksGoroutine reports whether fn belongs to the runtime's or the sync
+// primitives' implementation, whose frames sit on top of every blocked
+// goroutine's stack and say nothing about the leak.
+func parksGoroutine(fn string) bool {
+	for _, prefix := range []string{"runtime.", "internal/runtime/", "internal/sync."} {
+		if strings.HasPrefix(fn, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // leakTraceback formats the stack of g, without the frames of the runtime
-// and internal packages that park it, and the go statement that created it.
+// that park it, and the go statement that created it.
 func leakTraceback(g *profilerecord.LeakedGoroutine) string {
 	var sb strings.Builder
 	frames := runtime.CallersFrames(g.Stack)
@@ -350,7 +362,7 @@ func leakTraceback(g *profilerecord.LeakedGoroutine) string {
 		if f.Function == "runtime.goexit" {
 			break
 		}
-		if top && more && (strings.HasPrefix(f.Function, "runtime.") || strings.HasPrefix(f.Function, "internal/")) {
+		if top && more && parksGoroutine(f.Function) {
 			continue
 		}
 		top = false
