@@ -82,8 +82,9 @@ regexp_of() {
 }
 
 # The fork's own files and patches say which upstream tests it must rerun.
-mapfile -t fork_files < <(git ls-files src test)
-mapfile -t patched < <(git ls-files patches | sed -n 's|^patches/\(.*\)\.patch$|\1|p')
+# Untracked files count too, so that new work is tested before it is committed.
+mapfile -t fork_files < <(git ls-files --cached --others --exclude-standard src test)
+mapfile -t patched < <(git ls-files --cached --others --exclude-standard patches | sed -n 's|^patches/\(.*\)\.patch$|\1|p')
 touched=("${fork_files[@]}" "${patched[@]}")
 
 # Test files of test/ that the fork adds or changes, by testdir's names.

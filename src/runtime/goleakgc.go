@@ -16,9 +16,74 @@ package runtime
 
 import (
 	"internal/profilerecord"
+	"internal/runtime/atomic"
 	"internal/runtime/pprof/label"
 	_ "unsafe" // for go:linkname
 )
+
+// Periodic leak detection and its metrics.
+//
+// With GODEBUG=goroutineleakgc=N, every N-th GC cycle is a leak-detection
+// cycle: a production service can leave it on and watch the counts in
+// runtime/metrics. A detection cycle costs about what a plain cycle costs on
+// flat wait graphs; it is slower when blocked goroutines form long chains,
+// one stop-the-world round per link.
+
+// goroutineLeakStats are the leak detector's counts for runtime/metrics.
+// They are written with the world stopped, at the mark termination of a
+// detection cycle, and read atomically.
+var goroutineLeakStats struct {
+	last  atomic.Uint64 // goroutines found leaked by the last detection
+	total atomic.Uint64 // goroutines found leaked since program start, each once (g.leakCounted)
+}
+
+// goroutineLeakCheckDue reports whether the GC cycle that gcStart is
+// starting must detect leaks because of GODEBUG=goroutineleakgc.
+func goroutineLeakCheckDue() bool {
+	n := debug.goroutineleakgc
+	return n > 0 && work.cycles.Load()%uint32(n) == 0
+}
+
+// recordGoroutineLeaks updates the leak counts after a detection cycle.
+// It also makes work.goroutineLeak.count exact when the cycle found no
+// leak at all, a case in which findGoroutineLeaks leaves it untouched.
+//
+// A goroutine found leaked never runs again, so g.leakCounted is never
+// cleared for a goroutine that can be found leaked again.
+//
+// The world must be stopped.
+func recordGoroutineLeaks() {
+	assertWorldStopped()
+	n := 0
+	forEachGRace(func(gp *g) {
+		if readgstatus(gp)&^_Gscan != _Gleaked {
+			return
+		}
+		n++
+		if !gp.leakCounted {
+			gp.leakCounted = true
+			goroutineLeakStats.total.Add(1)
+		}
+	})
+	work.goroutineLeak.count = n
+	goroutineLeakStats.last.Store(uint64(n))
+}
+
+// addGoroutineLeakMetrics adds the leak counts to runtime/metrics.
+func addGoroutineLeakMetrics() {
+	metrics["/sched/goroutines/leaked:goroutines"] = metricData{
+		compute: func(_ *statAggregate, out *metricValue) {
+			out.kind = metricKindUint64
+			out.scalar = goroutineLeakStats.last.Load()
+		},
+	}
+	metrics["/sched/goroutines-leaked:goroutines"] = metricData{
+		compute: func(_ *statAggregate, out *metricValue) {
+			out.kind = metricKindUint64
+			out.scalar = goroutineLeakStats.total.Load()
+		},
+	}
+}
 
 // goroutineLabel returns the value of gp's profiler label key.
 //

@@ -1,0 +1,37 @@
+// Copyright 2026 The Goleash Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style
+// license that can be found in the LICENSE file.
+
+package runtime_test
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestGoroutineLeakMetrics(t *testing.T) {
+	for _, tc := range []struct {
+		godebug string
+		detects bool
+	}{
+		{"", false},
+		{"goroutineleakgc=0", false},
+		{"goroutineleakgc=1,gctrace=1", true},
+		{"goroutineleakgc=3,gctrace=1", true},
+	} {
+		t.Run(tc.godebug, func(t *testing.T) {
+			env := []string{"GODEBUG=" + tc.godebug}
+			if tc.detects {
+				env = append(env, "GOLEASH_WANT_DETECTION=1")
+			}
+			out := runTestProg(t, "testprog", "GoroutineLeakMetrics", env...)
+			if !strings.HasSuffix(out, "OK\n") {
+				t.Fatalf("want OK, got:\n%s", out)
+			}
+			trace := strings.Contains(tc.godebug, "gctrace=1")
+			if got := strings.Contains(out, "(checking for goroutine leaks: 2 leaked)"); trace && !got {
+				t.Errorf("gctrace does not show a detection that found 2 leaks:\n%s", out)
+			}
+		})
+	}
+}
