@@ -51,22 +51,6 @@ mkdir -p "$state"
 # shellcheck source=misc/goleash/sync.bash
 source misc/goleash/sync.bash
 
-# find_base prints the base tree. A candidate that is this checkout (its own
-# bin/go first on $PATH) is skipped: the fork cannot be its own base.
-find_base() {
-	local c
-	local path=:$PATH:
-	path=${path//:$top\/bin:/:}
-	for c in "${GOLEASH_BASE:-}" "${GOROOT_BOOTSTRAP:-}" "$(env -u GOROOT PATH="$path" go env GOROOT 2>/dev/null || true)" /usr/local/go; do
-		[[ -n $c && -d $c ]] || continue
-		c=$(cd "$c" && pwd -P)
-		[[ $c != "$(pwd -P)" ]] || continue
-		printf '%s\n' "$c"
-		return
-	done
-	die "found no Go base tree: set GOLEASH_BASE to a go1.26.8 distribution"
-}
-
 base=$(find_base)
 echo "make.bash: base $base"
 check_base "$base" misc/goleash/base.sum

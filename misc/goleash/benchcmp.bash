@@ -58,14 +58,9 @@ fi
 
 fork=$top/bin/go
 [[ -x $fork ]] || { echo "benchcmp: no $fork: run ./make.bash first" >&2; exit 2; }
-base=
-for c in "${GOLEASH_BASE:-}" "${GOROOT_BOOTSTRAP:-}" "$(env -u GOROOT PATH="${PATH//$top\/bin:/}" go env GOROOT 2>/dev/null || true)" /usr/local/go; do
-	if [[ -n $c && -x $c/bin/go && $(cd "$c" && pwd -P) != "$(cd "$top" && pwd -P)" ]]; then
-		base=$c
-		break
-	fi
-done
-[[ -n $base ]] || { echo "benchcmp: no base toolchain found: set GOLEASH_BASE" >&2; exit 2; }
+# shellcheck source=sync.bash
+source "$top/misc/goleash/sync.bash"
+base=$(find_base)
 basego=$base/bin/go
 echo "benchcmp: base $("$basego" version)"
 echo "benchcmp: fork $("$fork" version)"

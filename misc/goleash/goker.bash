@@ -31,7 +31,9 @@ runs=3
 if [[ ${1:-} == -runs ]]; then
 	runs=$2
 fi
-base=${GOLEASH_BASE:-/usr/local/go}
+# shellcheck source=sync.bash
+source "$top/misc/goleash/sync.bash"
+base=$(find_base)
 src=$top/src/runtime/testdata/testgoroutineleakprofile/goker
 [[ -x $top/bin/go ]] || { echo "goker: run ./make.bash first" >&2; exit 2; }
 [[ -d $src ]] || { echo "goker: no $src: run ./make.bash first" >&2; exit 2; }

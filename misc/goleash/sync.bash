@@ -64,6 +64,24 @@ die() {
 	exit 2
 }
 
+# find_base prints the base tree for the checkout at $top, trying in order
+# $GOLEASH_BASE, $GOROOT_BOOTSTRAP, the GOROOT of the go command on $PATH and
+# /usr/local/go. A candidate that is this checkout (its own bin/go first on
+# $PATH) is skipped: the fork cannot be its own base.
+find_base() {
+	local c
+	local path=:$PATH:
+	path=${path//:$top\/bin:/:}
+	for c in "${GOLEASH_BASE:-}" "${GOROOT_BOOTSTRAP:-}" "$(env -u GOROOT PATH="$path" go env GOROOT 2>/dev/null || true)" /usr/local/go; do
+		[[ -n $c && -d $c ]] || continue
+		c=$(cd "$c" && pwd -P)
+		[[ $c != "$(cd "$top" && pwd -P)" ]] || continue
+		printf '%s\n' "$c"
+		return
+	done
+	die "found no Go base tree: set GOLEASH_BASE to a go1.26.8 distribution"
+}
+
 # check_base BASE PINFILE writes .goleash/base.sums and stops unless BASE is
 # the version and contents pinned in PINFILE ("goVERSION SHA256").
 check_base() {
