@@ -5,6 +5,7 @@
 package testing
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -70,7 +71,8 @@ var goleak struct {
 
 // leakCheck is the leak-check state of one run of one test.
 type leakCheck struct {
-	label  string     // value of goleakLabel for the test's goroutines
+	id     uint64     // order in which tests started; unique per run of a test
+	label  string     // value of goleakLabel for the test's goroutines: id in decimal
 	name   string     // the test's full name
 	parent *leakCheck // nil for a top-level test
 
@@ -87,8 +89,10 @@ func (t *T) initLeakCheck() {
 	if !goleakEnabled() || t.isSynctest {
 		return
 	}
+	id := goleak.nextID.Add(1)
 	lc := &leakCheck{
-		label: strconv.FormatUint(goleak.nextID.Add(1), 10),
+		id:    id,
+		label: strconv.FormatUint(id, 10),
 		name:  t.name,
 	}
 	if t.parent != nil {
@@ -174,9 +178,9 @@ func (lc *leakCheck) allowList() []string {
 	return allow
 }
 
-// sortLeaks splits leaks into those not yet reported that allow lets
+// splitLeaks splits leaks into those not yet reported that allow lets
 // through and the rest, and marks them all reported.
-func sortLeaks(leaks []profilerecord.LeakedGoroutine, allow func(*profilerecord.LeakedGoroutine) []string) (bad []profilerecord.LeakedGoroutine, allowed int) {
+func splitLeaks(leaks []profilerecord.LeakedGoroutine, allow func(*profilerecord.LeakedGoroutine) []string) (bad []profilerecord.LeakedGoroutine, allowed int) {
 	goleak.mu.Lock()
 	defer goleak.mu.Unlock()
 	if goleak.reported == nil {
@@ -210,7 +214,7 @@ func (t *T) checkGoroutineLeaks() {
 		return
 	}
 	allow := t.leak.allowList()
-	bad, allowed := sortLeaks(leaks, func(*profilerecord.LeakedGoroutine) []string { return allow })
+	bad, allowed := splitLeaks(leaks, func(*profilerecord.LeakedGoroutine) []string { return allow })
 	w := t.Output()
 	if allowed > 0 {
 		fmt.Fprintf(w, "goleakgc: %s leaked %s, allowed by AllowGoroutineLeak\n", t.name, goroutines(allowed))
@@ -244,7 +248,7 @@ func (m *M) checkGoroutineLeaks() bool {
 	mAllow := slices.Clone(goleak.mAllow)
 	goleak.mu.Unlock()
 	owner := func(g *profilerecord.LeakedGoroutine) *leakCheck { return owners[g.Label] }
-	bad, _ := sortLeaks(leaks, func(g *profilerecord.LeakedGoroutine) []string {
+	bad, _ := splitLeaks(leaks, func(g *profilerecord.LeakedGoroutine) []string {
 		if lc := owner(g); lc != nil {
 			return lc.allowList()
 		}
@@ -261,13 +265,17 @@ func (m *M) checkGoroutineLeaks() bool {
 		}
 		byOwner[lc] = append(byOwner[lc], g)
 	}
+	// Leaks outside any test (nil) come last.
 	slices.SortFunc(order, func(a, b *leakCheck) int {
-		if a == nil || b == nil {
-			return boolCompare(a != nil, b != nil)
+		switch {
+		case a == b:
+			return 0
+		case a == nil:
+			return 1
+		case b == nil:
+			return -1
 		}
-		x, _ := strconv.ParseUint(a.label, 10, 64)
-		y, _ := strconv.ParseUint(b.label, 10, 64)
-		return int(x) - int(y)
+		return cmp.Compare(a.id, b.id)
 	})
 	var sb strings.Builder
 	for _, lc := range order {
@@ -289,16 +297,6 @@ func (m *M) checkGoroutineLeaks() bool {
 		fmt.Print(chatty.prefix(), sb.String())
 	}
 	return len(bad) == 0
-}
-
-func boolCompare(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return 1
-	}
-	return -1
 }
 
 func goroutines(n int) string {
