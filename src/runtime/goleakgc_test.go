@@ -25,7 +25,9 @@ func TestGoroutineLeakMetrics(t *testing.T) {
 				env = append(env, "GOLEASH_WANT_DETECTION=1")
 			}
 			out := runTestProg(t, "testprog", "GoroutineLeakMetrics", env...)
-			if !strings.HasSuffix(out, "OK\n") {
+			// gctrace writes to stderr piecemeal, so OK may land in the
+			// middle of a trace line; it is written in one piece.
+			if !strings.Contains(out, "OK\n") {
 				t.Fatalf("want OK, got:\n%s", out)
 			}
 			trace := strings.Contains(tc.godebug, "gctrace=1")
