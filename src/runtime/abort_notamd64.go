@@ -1,0 +1,15 @@
+// Copyright 2026 The Goleash Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style
+// license that can be found in the LICENSE file.
+
+//go:build !amd64
+
+package runtime
+
+import "internal/abi"
+
+// abortSigpanicPC returns the entry the signal handler injects to deliver
+// an abort, as preparePanic does for a fault.
+//
+//go:nosplit
+func abortSigpanicPC() uintptr { return abi.FuncPCABIInternal(sigpanic) }
