@@ -48,6 +48,7 @@ func main() {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	c := make(chan int)
+	blocked := make(chan int) // nobody ever sends: the aborted sender must not pair with the receiver
 	n := 0
 	cases := []struct {
 		name string
@@ -55,7 +56,7 @@ func main() {
 	}{
 		{"spin", func() { spin(&n) }},
 		{"recv", func() { <-c }},
-		{"send", func() { c <- 1 }},
+		{"send", func() { blocked <- 1 }},
 		{"select", func() { select {} }},
 		{"sleep", func() { time.Sleep(time.Hour) }},
 		{"mutex", func() { hold.Lock() }},
