@@ -539,7 +539,9 @@ func TestAbortRecoverThenAbortAgain(t *testing.T) {
 	var stop atomic.Bool
 	defer stop.Store(true)
 	a := startAbortee(t, func() {
-		for {
+		// The loop ends with the test: a goroutine left spinning here
+		// would steal a P from every test that runs after this one.
+		for !stop.Load() {
 			func() {
 				defer func() {
 					if recover() == runtime.ErrAborted {
@@ -557,6 +559,10 @@ func TestAbortRecoverThenAbortAgain(t *testing.T) {
 		}
 	}
 	stop.Store(true)
+	<-a.h.Done()
+	if a.recovered != nil {
+		t.Errorf("the goroutine ended with %v, want a normal return after the recovered aborts", a.recovered)
+	}
 }
 
 func TestAbortMasked(t *testing.T) {
@@ -854,10 +860,11 @@ func TestAbortHeldInReflect(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	time.Sleep(5 * time.Millisecond)
-	if returned.Load() {
+	early := returned.Load()
+	a.abortAndWait(t)
+	if early {
 		t.Skip("DeepEqual returned before the abort was sent")
 	}
-	a.abortAndWait(t)
 	if !returned.Load() {
 		t.Errorf("the abort landed inside reflect.DeepEqual")
 	}
