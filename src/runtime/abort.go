@@ -349,8 +349,16 @@ func abortAtMorestack(gp *g, morebuf *gobuf) bool {
 	if !abortWanted(gp) || !abortMState(gp.m) || !abortSafeCallSite(morebuf.pc) {
 		return false
 	}
+	// newstack may have shrunk the stack (preemptShrink) since morestack
+	// recorded morebuf: copystack adjusted gp.sched, not morebuf. The
+	// caller's SP is where morestack found it relative to gp.sched.sp:
+	// the same on LR machines, above the return address otherwise.
+	callerSP := gp.sched.sp
+	if !usesLR {
+		callerSP += goarch.PtrSize
+	}
 	var u unwinder
-	u.initAt(morebuf.pc, morebuf.sp, 0, gp, unwindSilentErrors)
+	u.initAt(morebuf.pc, callerSP, 0, gp, unwindSilentErrors)
 	callee := uintptr(0)
 	if f := findfunc(gp.sched.pc); f.valid() {
 		callee = f.entry() // the function whose prologue called morestack
@@ -368,10 +376,10 @@ func abortAtMorestack(gp *g, morebuf *gobuf) bool {
 	// would (which cannot be used here: it writes ctxt with a write
 	// barrier). The stale ctxt is harmless: abortPanic is no closure.
 	if usesLR {
-		gp.sched.sp = morebuf.sp
+		gp.sched.sp = callerSP
 		gp.sched.lr = morebuf.pc
 	} else {
-		sp := morebuf.sp - goarch.PtrSize
+		sp := callerSP - goarch.PtrSize
 		*(*uintptr)(unsafe.Pointer(sp)) = morebuf.pc
 		gp.sched.sp = sp
 		gp.sched.lr = 0
