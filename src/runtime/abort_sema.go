@@ -136,3 +136,18 @@ func sync_runtime_abortWokenPanic2() { abortPanic() }
 func internal_sync_runtime_Semacquire(addr *uint32) {
 	semacquire1(addr, false, semaBlockProfile, 0, waitReasonSemacquire)
 }
+
+// sync_runtime_abortRaceForget makes the race detector forget the accesses
+// to the 8 bytes at addr, which must be 8-byte aligned (a shadow cell):
+// package sync calls it for a race annotation that an aborted waiter made
+// and that no later synchronization can order.
+//
+//go:linkname sync_runtime_abortRaceForget sync.runtime_abortRaceForget
+func sync_runtime_abortRaceForget(addr unsafe.Pointer) {
+	if raceenabled {
+		if uintptr(addr)%8 != 0 {
+			throw("abortRaceForget: misaligned address")
+		}
+		racemalloc(addr, 8)
+	}
+}

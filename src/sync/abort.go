@@ -4,6 +4,11 @@
 
 package sync
 
+import (
+	"internal/race"
+	"unsafe"
+)
+
 // defined in package runtime (abort_sema.go)
 
 // runtime_abortWaitCancelled reports whether the calling goroutine's last
@@ -13,6 +18,10 @@ func runtime_abortWaitCancelled() bool
 
 // runtime_abortWokenPanic raises the abort that ended the wait.
 func runtime_abortWokenPanic()
+
+// runtime_abortRaceForget makes the race detector forget the accesses to
+// the 8 bytes at addr.
+func runtime_abortRaceForget(addr unsafe.Pointer)
 
 // abortWait leaves Wait after an abort took the calling goroutine off the
 // semaphore queue, and raises the abort.
@@ -29,6 +38,14 @@ func (wg *WaitGroup) abortWait() {
 		w := uint32(state & 0x7fffffff)
 		if v != 0 && w != 0 {
 			if wg.state.CompareAndSwap(state, state-1) {
+				if race.Enabled && w == 1 {
+					// The next goroutine to Wait is the first waiter
+					// again, and writes wg.sema as this one did (see
+					// Wait); nothing orders the two writes. Forget this
+					// one. This also forgets Add's read of wg.sema, so
+					// a Wait racing with that Add goes unreported.
+					runtime_abortRaceForget(unsafe.Pointer(&wg.sema))
+				}
 				break
 			}
 			continue
