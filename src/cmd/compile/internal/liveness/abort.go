@@ -32,7 +32,8 @@ import (
 //
 //     where a panic after Lock returns and before the defer is recorded
 //     would leak the lock. The window is taken to start after the last
-//     call before the defer is recorded, in its block or, if there is no
+//     call before the defer is recorded (calls that sanitizer
+//     instrumentation inserted do not count), in its block or, if there is no
 //     call there, in the blocks that branch to it (Lock's inlined fast path
 //     is such a branch), unless such a block is part of a loop: a loop
 //     without calls must stay preemptible.
@@ -116,7 +117,7 @@ func (lv *Liveness) markDeferExit(call *ssa.Value, deferBits *ir.Name) *ssa.Valu
 	lv.unsafePoints.Set(int32(call.ID))
 	for i--; i >= 0; i-- {
 		v := b.Values[i]
-		if v.Op.IsCall() {
+		if v.Op.IsCall() && !isInstrumentationCall(v) {
 			return nil
 		}
 		lv.unsafePoints.Set(int32(v.ID))
@@ -169,10 +170,30 @@ func isDeferRecord(v *ssa.Value, deferBits *ir.Name) bool {
 func (lv *Liveness) markSinceCall(b *ssa.Block, end int) bool {
 	for i := end - 1; i >= 0; i-- {
 		v := b.Values[i]
-		if v.Op.IsCall() {
+		if v.Op.IsCall() && !isInstrumentationCall(v) {
 			return true
 		}
 		lv.unsafePoints.Set(int32(v.ID))
+	}
+	return false
+}
+
+// isInstrumentationCall reports whether v calls a function that the race,
+// memory or address sanitizer instrumentation inserted. Such calls do not
+// end an unsafe window: their callees are runtime assembly where no abort
+// lands, and under -race a raceread between mu.Lock() and the recording of
+// defer mu.Unlock() would otherwise leave the window after Lock open.
+func isInstrumentationCall(v *ssa.Value) bool {
+	ac, ok := v.Aux.(*ssa.AuxCall)
+	if !ok || ac.Fn == nil {
+		return false
+	}
+	switch ac.Fn {
+	case ir.Syms.Raceread, ir.Syms.Racewrite, ir.Syms.Racereadrange, ir.Syms.Racewriterange,
+		ir.Syms.Racefuncenter, ir.Syms.Racefuncexit,
+		ir.Syms.Msanread, ir.Syms.Msanwrite, ir.Syms.Msanmove,
+		ir.Syms.Asanread, ir.Syms.Asanwrite:
+		return true
 	}
 	return false
 }
