@@ -129,13 +129,11 @@ func sync_runtime_abortWokenPanic() { abortPanic() }
 //go:linkname sync_runtime_abortWokenPanic2 sync.runtime_abortWokenPanic
 func sync_runtime_abortWokenPanic2() { abortPanic() }
 
-// internal_sync_runtime_Semacquire is a semaphore acquire that Abort does
-// not cancel, for internal/sync.(*Mutex).abortWait.
+// internal_sync_runtime_abortYield yields the processor while
+// internal/sync.(*Mutex).abortWait waits for a semaphore release in flight.
 //
-//go:linkname internal_sync_runtime_Semacquire internal/sync.runtime_Semacquire
-func internal_sync_runtime_Semacquire(addr *uint32) {
-	semacquire1(addr, false, semaBlockProfile, 0, waitReasonSemacquire)
-}
+//go:linkname internal_sync_runtime_abortYield internal/sync.runtime_abortYield
+func internal_sync_runtime_abortYield() { Gosched() }
 
 // sync_runtime_abortRaceForget makes the race detector forget the accesses
 // to the 8 bytes at addr, which must be 8-byte aligned (a shadow cell):
