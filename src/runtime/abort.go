@@ -17,7 +17,10 @@
 //     a package where a panic at that point cannot break an invariant that
 //     spans calls (abortSafeFunc). The runtime, sync, syscall, os, net,
 //     time, context, reflect and every internal package are excluded;
-//     pure computation such as encoding/json, fmt, sort or strconv is not.
+//     pure computation such as encoding/json, sort or strconv is not.
+//     Packages whose deferred recovers would swallow the abort (fmt,
+//     bytes, text/template, log/slog; abortHeldPackage) hold it while any
+//     of their frames is on the stack.
 //
 // There are four delivery paths:
 //
@@ -120,8 +123,10 @@ func (h *GoroutineHandle) Done() <-chan struct{} { return h.done }
 // goroutines. A goroutine in a system call or a cgo call is interrupted
 // after the call returns. An abort is never delivered inside the runtime,
 // in packages sync, syscall, os, net, time, context, reflect or any
-// internal package, while a panic or Goexit unwinds, or inside MaskAbort;
-// it is held until the goroutine leaves such code. Abort of the calling
+// internal package, while a panic or Goexit unwinds, inside MaskAbort, or
+// while fmt, bytes, text/template, html/template or log/slog (which turn
+// any panic into text or another error) are on the stack; it is held until
+// the goroutine leaves such code. Abort of the calling
 // goroutine panics at once.
 //
 // Abort of a goroutine that has exited does nothing. So does Abort of a
@@ -460,7 +465,11 @@ func abortOuterFramesSafe(u *unwinder, calleeEntry uintptr) bool {
 			return false
 		}
 		calleeEntry = f.entry()
-		if !abortSafePackage(funcNamePackage(name)) {
+		pkg := funcNamePackage(name)
+		if abortHeldPackage(pkg) {
+			return false
+		}
+		if !abortSafePackage(pkg) {
 			continue
 		}
 		if pcdatavalue(f, abi.PCDATA_UnsafePoint, u.symPC()) == abi.UnsafePointUnsafe {
@@ -558,6 +567,9 @@ func abortSafePackage(pkg string) bool {
 	if stringslite.HasSuffix(pkg, "_test") {
 		return true
 	}
+	if abortHeldPackage(pkg) {
+		return false
+	}
 	switch pkg {
 	case "runtime", "sync", "syscall", "os", "net", "time", "context",
 		"reflect", "iter", "unique", "weak", "plugin", "testing", "crypto/tls",
@@ -575,6 +587,24 @@ func abortSafePackage(pkg string) bool {
 		return false
 	}
 	return true
+}
+
+// abortHeldPackage reports whether pkg is a standard package that runs
+// code, its own or its callers' callbacks, under a deferred recover that
+// turns every panic into something else: fmt prints a String or Error
+// method's panic as text, text/template returns a function's panic as an
+// error, log/slog logs a LogValue method's panic as a value, bytes turns
+// any panic while a Buffer grows into ErrTooLarge. An abort there would be
+// swallowed or lose its identity, so none lands while a frame of these
+// packages is on the stack: the abort waits until they return.
+//
+//go:nosplit
+func abortHeldPackage(pkg string) bool {
+	switch pkg {
+	case "fmt", "bytes", "text/template", "html/template", "log/slog":
+		return true
+	}
+	return false
 }
 
 // abortPrimitivePackage reports whether code of pkg may be the

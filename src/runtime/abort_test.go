@@ -905,3 +905,42 @@ func TestAbortNotInDeferredCall(t *testing.T) {
 		}
 	}
 }
+
+// abortStringer spins in its String method until stop is set.
+type abortStringer struct{ stop *atomic.Bool }
+
+func (s abortStringer) String() string {
+	x := 0
+	for !s.stop.Load() {
+		x = abortWork(x)
+	}
+	return "done"
+}
+
+func TestAbortHeldInFmt(t *testing.T) {
+	// fmt recovers a String method's panic and prints it: an abort that
+	// landed there would be swallowed. It is held until fmt returns.
+	var stop, inside atomic.Bool
+	var printed string
+	a := startAbortee(t, func() {
+		inside.Store(true)
+		printed = fmt.Sprint(abortStringer{&stop})
+		if strings.Contains(printed, "PANIC") {
+			return // swallowed: wait reports the missing abort
+		}
+		for {
+			abortWork(1)
+		}
+	})
+	for !inside.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(5 * time.Millisecond)
+	a.h.Abort()
+	time.Sleep(20 * time.Millisecond)
+	stop.Store(true)
+	a.wait(t)
+	if printed != "done" {
+		t.Errorf("fmt.Sprint = %q, want the String method's result", printed)
+	}
+}
