@@ -648,8 +648,10 @@ func abortWake(gp *g) {
 	// Decide with the scan bit held: nobody can ready gp meanwhile, so
 	// its wait reason and wait state are stable. If the GC holds it,
 	// scanning gp's stack, wait: nobody else would wake gp for the abort.
+	// The GC may release the bit between the failed CAS and the status
+	// read; _Gwaiting then means try again, not that gp left the wait.
 	for !castogscanstatus(gp, _Gwaiting, _Gscanwaiting) {
-		if readgstatus(gp) != _Gscanwaiting {
+		if s := readgstatus(gp); s != _Gscanwaiting && s != _Gwaiting {
 			return
 		}
 		procyield(10)
