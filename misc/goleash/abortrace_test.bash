@@ -11,17 +11,11 @@
 # mutex waiter accounting that only broke under heavier contention, race
 # annotations of sync that an aborted waiter left unbalanced.
 #
-# TestAbortWaitGroup is skipped: under -race it sometimes reports a false
-# race on wg.sema between the aborted first waiter's annotation and the next
-# waiter's (see sync/abort.go, WaitGroup.abortWait); the cause is not found
-# yet, and the step must not be flaky.
-#
 # It uses the toolchain of this checkout (run.bash puts bin first on PATH).
 
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../../src"
 go test -race -short -count=1 \
-	-run '^Test(ErrAborted|GoroutineHandleIdentity|Abort[A-Za-z]*)$' \
-	-skip '^TestAbortWaitGroup$' runtime
+	-run '^Test(ErrAborted|GoroutineHandleIdentity|Abort[A-Za-z]*)$' runtime
 go test -race -short -count=1 -run '^TestHandlerAborted$' net/http

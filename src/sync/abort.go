@@ -37,15 +37,17 @@ func (wg *WaitGroup) abortWait() {
 		v := int32(state >> 32)
 		w := uint32(state & 0x7fffffff)
 		if v != 0 && w != 0 {
+			if race.Enabled && w == 1 {
+				// Once this goroutine is off the count, the next one
+				// to Wait is the first waiter again, and writes
+				// wg.sema as this one did (see Wait); nothing orders
+				// the two writes. Forget this one first: while it is
+				// still counted, no other waiter writes. This also
+				// forgets Add's read of wg.sema, so a Wait racing with
+				// that Add goes unreported.
+				runtime_abortRaceForget(unsafe.Pointer(&wg.sema))
+			}
 			if wg.state.CompareAndSwap(state, state-1) {
-				if race.Enabled && w == 1 {
-					// The next goroutine to Wait is the first waiter
-					// again, and writes wg.sema as this one did (see
-					// Wait); nothing orders the two writes. Forget this
-					// one. This also forgets Add's read of wg.sema, so
-					// a Wait racing with that Add goes unreported.
-					runtime_abortRaceForget(unsafe.Pointer(&wg.sema))
-				}
 				break
 			}
 			continue
