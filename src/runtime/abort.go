@@ -689,7 +689,8 @@ func abortWake(gp *g) {
 				netpollAdjustWaiters(-1)
 				claimed = true
 			}
-		case waitReasonSyncMutexLock, waitReasonSyncWaitGroupWait:
+		case waitReasonSyncMutexLock, waitReasonSyncWaitGroupWait,
+			waitReasonSyncRWMutexRLock, waitReasonSyncRWMutexLock:
 			// Claimed below, under the semaphore's lock.
 			if sg := gp.waiting; sg != nil {
 				sema = (*uint32)(sg.elem.get())

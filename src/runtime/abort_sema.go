@@ -2,7 +2,7 @@
 // Use of this source code is governed by a BSD-style
 // license that can be found in the LICENSE file.
 
-// Cancelling the waits of sync.Mutex, sync.WaitGroup and sync.Cond for
+// Cancelling the waits of sync.Mutex, RWMutex, WaitGroup and Cond for
 // Abort. The runtime takes the waiter off the semaphore or notify list;
 // package sync then undoes what the waiter had recorded in the primitive
 // (sync_runtime_abortWaitCancelled) and panics

@@ -28,6 +28,10 @@ type abortStressState struct {
 	wg     sync.WaitGroup
 	ping   chan []byte
 	sink   atomic.Uintptr
+
+	rw       sync.RWMutex
+	pair     [2]int // pair[0]+pair[1] == 0 whenever rw is not held for writing
+	rwBroken atomic.Int64
 }
 
 func (s *abortStressState) work(kind int, r *rand.Rand) {
@@ -93,6 +97,28 @@ func (s *abortStressState) work(kind int, r *rand.Rand) {
 			s.wg.Wait()
 			time.Sleep(time.Duration(r.IntN(100)) * time.Microsecond)
 		}
+	case 5: // readers and writers; the writer's update is masked
+		for {
+			if r.IntN(4) == 0 {
+				func() {
+					s.rw.Lock()
+					defer s.rw.Unlock()
+					runtime.MaskAbort(func() {
+						s.pair[0]++
+						runtime.Gosched() // let a reader in, if it could come
+						s.pair[1]--
+					})
+				}()
+			} else {
+				func() {
+					s.rw.RLock()
+					defer s.rw.RUnlock()
+					if s.pair[0]+s.pair[1] != 0 {
+						s.rwBroken.Add(1)
+					}
+				}()
+			}
+		}
 	}
 }
 
@@ -126,7 +152,7 @@ func TestAbortStress(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(w), 1))
 			for total.Add(1) <= int64(aborts) {
 				handles := make(chan *runtime.GoroutineHandle, 1)
-				kind := r.IntN(5)
+				kind := r.IntN(6)
 				seed := r.Uint64()
 				go func() {
 					defer func() {
@@ -167,6 +193,17 @@ func TestAbortStress(t *testing.T) {
 		}
 	}
 	s.mu.Unlock()
+	if n := s.rwBroken.Load(); n != 0 {
+		t.Errorf("%d readers saw a writer's update half done", n)
+	}
+	// The stand-ins of aborted RWMutex waiters may still be leaving.
+	for deadline := time.Now().Add(time.Minute); !s.rw.TryLock(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("RWMutex still held after every user left")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	s.rw.Unlock()
 	s.wg.Done()
 	s.wg.Wait()
 }

@@ -30,6 +30,9 @@ type abortee struct {
 	h         *runtime.GoroutineHandle
 	recovered any
 	deferRan  atomic.Bool
+	// raceIgnore is the goroutine's race.Disable depth in its deferred
+	// call: an abort must not leave the race detector off.
+	raceIgnore int8
 }
 
 func startAbortee(t *testing.T, f func()) *abortee {
@@ -39,6 +42,7 @@ func startAbortee(t *testing.T, f func()) *abortee {
 	go func() {
 		defer func() {
 			a.recovered = recover()
+			a.raceIgnore = runtime.RaceIgnoreDepth()
 			a.deferRan.Store(true)
 		}()
 		a.h = runtime.GetGoroutineHandle()
@@ -69,6 +73,9 @@ func (a *abortee) wait(t *testing.T) {
 	}
 	if !a.deferRan.Load() {
 		t.Fatalf("%v exited without running its deferred call", a.h)
+	}
+	if a.raceIgnore != 0 {
+		t.Errorf("%v left the race detector disabled (depth %d)", a.h, a.raceIgnore)
 	}
 	err, ok := a.recovered.(error)
 	if !ok || !errors.Is(err, runtime.ErrAborted) {
@@ -398,16 +405,16 @@ func TestAbortMutexLastWaiter(t *testing.T) {
 	for i := 0; i < 200; i++ {
 		var mu sync.Mutex
 		mu.Lock()
-		a := startAbortee(t, func() { mu.Lock() })
+		// If the Unlock wins, the abort lands after the defer is
+		// recorded, and the deferred call unlocks.
+		a := startAbortee(t, func() {
+			mu.Lock()
+			defer mu.Unlock()
+		})
 		waitBlocked(t, a.h, "sync.Mutex.Lock")
 		go mu.Unlock()
 		a.h.Abort()
 		<-a.h.Done()
-		if a.recovered == nil {
-			// The Unlock won: the goroutine got the lock, then the
-			// abort, which deferred calls do not undo.
-			mu.Unlock()
-		}
 		mu.Lock()
 		mu.Unlock()
 	}
@@ -429,6 +436,112 @@ func TestAbortWaitGroup(t *testing.T) {
 	wg.Add(1)
 	wg.Done()
 	wg.Wait()
+}
+
+// lockEventually fails the test unless rw can be locked for writing
+// within a minute: once the stand-in of an aborted waiter has left.
+func lockEventually(t *testing.T, rw *sync.RWMutex) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !rw.TryLock(); {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			t.Fatalf("RWMutex still held after its users left; all goroutines:\n%s", buf)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	rw.Unlock()
+}
+
+func TestAbortRWMutexRLock(t *testing.T) {
+	var rw sync.RWMutex
+	rw.Lock()
+	a := startAbortee(t, func() { rw.RLock() })
+	waitBlocked(t, a.h, "sync.RWMutex.RLock")
+	other := startAbortee(t, func() {
+		rw.RLock()
+		rw.RUnlock()
+	})
+	waitBlocked(t, other.h, "sync.RWMutex.RLock")
+	a.abortAndWait(t)
+	if rw.TryRLock() {
+		t.Fatalf("a reader got in while the writer holds the lock")
+	}
+	rw.Unlock()
+	<-other.h.Done()
+	// The aborted reader holds no read lock: a writer gets in.
+	lockEventually(t, &rw)
+	rw.RLock()
+	rw.RUnlock()
+}
+
+func TestAbortRWMutexLock(t *testing.T) {
+	var rw sync.RWMutex
+	rw.RLock()
+	a := startAbortee(t, func() { rw.Lock() })
+	waitBlocked(t, a.h, "sync.RWMutex.Lock")
+	// A reader arriving now queues behind the pending writer; an
+	// aborted writer is no reason to let it in before the active
+	// reader leaves (a writer that Lock returned to would not).
+	reader := startAbortee(t, func() {
+		rw.RLock()
+		rw.RUnlock()
+	})
+	waitBlocked(t, reader.h, "sync.RWMutex.RLock")
+	a.abortAndWait(t)
+	select {
+	case <-reader.h.Done():
+		t.Fatalf("a reader overtook the aborted writer's wait")
+	case <-time.After(10 * time.Millisecond):
+	}
+	rw.RUnlock()
+	<-reader.h.Done()
+	lockEventually(t, &rw)
+}
+
+func TestAbortRWMutexLockBehindWriter(t *testing.T) {
+	var rw sync.RWMutex
+	rw.Lock()
+	// The second writer waits for the first on rw's inner Mutex.
+	a := startAbortee(t, func() { rw.Lock() })
+	waitBlocked(t, a.h, "sync.Mutex.Lock")
+	a.abortAndWait(t)
+	rw.Unlock()
+	lockEventually(t, &rw)
+	rw.RLock()
+	rw.RUnlock()
+}
+
+func TestAbortRWMutexRacingUnlock(t *testing.T) {
+	// An Unlock racing with the abort of the waiter it would release:
+	// the lock must end up free, whichever wins.
+	for i := 0; i < 200; i++ {
+		var rw sync.RWMutex
+		rw.Lock()
+		// If RLock returns before the abort comes, the abort lands
+		// after the defer is recorded (the compiler keeps it out of
+		// the window in between), and the deferred call unlocks.
+		r := startAbortee(t, func() {
+			rw.RLock()
+			defer rw.RUnlock()
+		})
+		waitBlocked(t, r.h, "sync.RWMutex.RLock")
+		go rw.Unlock()
+		r.h.Abort()
+		<-r.h.Done()
+		lockEventually(t, &rw)
+
+		rw.RLock()
+		w := startAbortee(t, func() {
+			rw.Lock()
+			defer rw.Unlock()
+		})
+		waitBlocked(t, w.h, "sync.RWMutex.Lock")
+		go rw.RUnlock()
+		w.h.Abort()
+		<-w.h.Done()
+		lockEventually(t, &rw)
+	}
 }
 
 func TestAbortCond(t *testing.T) {
