@@ -18,4 +18,4 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../../src"
 go test -race -short -count=1 \
 	-run '^Test(ErrAborted|GoroutineHandleIdentity|Abort[A-Za-z]*)$' runtime
-go test -race -short -count=1 -run '^TestHandlerAborted$' net/http
+go test -race -short -count=1 -run '^(TestHandlerAborted|TestAbortAbandonedHandler.*)$' net/http
