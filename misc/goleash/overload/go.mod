@@ -1,0 +1,3 @@
+module goleash.dev/misc/overload
+
+go 1.26
