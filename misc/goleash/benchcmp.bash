@@ -19,6 +19,11 @@
 # bin/go. benchstat (golang.org/x/perf/cmd/benchstat) is installed from the
 # module proxy into .goleash/tools on first use.
 #
+# The fork's binaries are built with -tags goleash: benchmarks of the fork's
+# own API go in files with a "//go:build goleash" line, beside the ones that
+# both toolchains build (misc/goleash/lockrecv does this), so that a fork-only
+# benchmark runs in the same run as the base it is compared with.
+#
 # To build binaries for another machine (the 16-core device, say), use
 # -build-only; DIR then holds the binaries and a run.bash that runs them
 # alternately and writes the two result files, without a Go toolchain.
@@ -78,7 +83,7 @@ for pkg in "${pkgs[@]}"; do
 	name=${pkg//\//_}
 	# Static binaries, so that they run on a machine without Go.
 	CGO_ENABLED=0 GOTOOLCHAIN=local "$basego" test -c -o "$out/base.$name.test" "$pkg"
-	CGO_ENABLED=0 "$fork" test -c -o "$out/fork.$name.test" "$pkg"
+	CGO_ENABLED=0 "$fork" test -c -tags goleash -o "$out/fork.$name.test" "$pkg"
 	names+=("$name")
 done
 

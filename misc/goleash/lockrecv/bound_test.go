@@ -1,0 +1,32 @@
+// Copyright 2026 The Goleash Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style
+// license that can be found in the LICENSE file.
+
+//go:build goleash
+
+package lockrecv
+
+import (
+	"runtime"
+	"testing"
+)
+
+// The callers bound to the locked server's thread: a round trip is a
+// goroutine switch on that thread.
+func BenchmarkSyscallServerBound(b *testing.B) {
+	b.Run("Serial", func(b *testing.B) {
+		s := startServer(true)
+		defer s.stop()
+		runtime.LockToRecvOSThread(s.calls)
+		defer runtime.UnlockOSThread()
+		roundTrips(b, s)
+	})
+	b.Run("Parallel", func(b *testing.B) {
+		s := startServer(true)
+		defer s.stop()
+		// RunParallel's goroutines exit bound, which unbinds them.
+		parallelRoundTrips(b, s, func() {
+			runtime.LockToRecvOSThread(s.calls)
+		})
+	})
+}

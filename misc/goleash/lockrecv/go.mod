@@ -1,0 +1,3 @@
+module goleash.dev/misc/lockrecv
+
+go 1.26
