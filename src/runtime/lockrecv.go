@@ -156,6 +156,14 @@ func lockToRecvOSThread(c *hchan) {
 
 // lockedRecvMigrate moves gp, just bound to another M, to that M.
 func lockedRecvMigrate(gp *g) {
+	lockedRecvDeschedule(gp)
+	startlockedm(gp)
+	schedule()
+}
+
+// lockedRecvDeschedule makes gp, running, runnable and drops it from its
+// M, as Gosched does, for a move to or from a locked thread.
+func lockedRecvDeschedule(gp *g) {
 	trace := traceAcquire()
 	if trace.ok() {
 		trace.GoSched()
@@ -165,8 +173,6 @@ func lockedRecvMigrate(gp *g) {
 		traceRelease(trace)
 	}
 	dropg()
-	startlockedm(gp)
-	schedule()
 }
 
 // lockedRecvStart is startlockedm: it hands gp to mp, the M gp is locked
@@ -319,15 +325,7 @@ func lockedRecvOwnerUnlock(gp *g) {
 // lockedRecvMoveOff moves gp, just unbound from mp, which runs it, to the
 // global run queue, and schedules mp. Never returns.
 func lockedRecvMoveOff(gp *g, mp *m) {
-	trace := traceAcquire()
-	if trace.ok() {
-		trace.GoSched()
-	}
-	casgstatus(gp, _Grunning, _Grunnable)
-	if trace.ok() {
-		traceRelease(trace)
-	}
-	dropg()
+	lockedRecvDeschedule(gp)
 	lock(&sched.lock)
 	globrunqput(gp)
 	unlock(&sched.lock)
