@@ -137,6 +137,13 @@ func TestLockToRecvOSThreadUnlock(t *testing.T) {
 			}
 			runtime.Gosched()
 		}
+		// And bound again.
+		runtime.LockToRecvOSThread(s.calls)
+		defer runtime.UnlockOSThread()
+		if syscall.Gettid() != serverTid {
+			done <- errors.New("goroutine bound again runs on another thread than the server's")
+			return
+		}
 		done <- nil
 	}()
 	if err := <-done; err != nil {
