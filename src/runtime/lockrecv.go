@@ -13,8 +13,9 @@
 // among them. Every locked M schedules through lockedRecvSchedule and is
 // handed goroutines by lockedRecvStart, whether goroutines are bound to
 // it or not, so that binding the first one changes no mode: with the
-// owner alone, the two are upstream's stoplockedm and startlockedm with
-// one more acquisition of sched.lock.
+// owner alone, they do what upstream's stoplockedm (which
+// lockedRecvPark replaces) and startlockedm did, with one more
+// acquisition of sched.lock.
 //
 // Only one goroutine of the group runs at a time, on that thread. When the
 // running one blocks, the thread switches to the next runnable one of its
@@ -150,29 +151,9 @@ func lockToRecvOSThread(c *hchan) {
 		unlock(&c.lock)
 		break
 	}
-	// Move to the thread.
-	mcall(lockedRecvMigrate)
-}
-
-// lockedRecvMigrate moves gp, just bound to another M, to that M.
-func lockedRecvMigrate(gp *g) {
-	lockedRecvDeschedule(gp)
-	startlockedm(gp)
-	schedule()
-}
-
-// lockedRecvDeschedule makes gp, running, runnable and drops it from its
-// M, as Gosched does, for a move to or from a locked thread.
-func lockedRecvDeschedule(gp *g) {
-	trace := traceAcquire()
-	if trace.ok() {
-		trace.GoSched()
-	}
-	casgstatus(gp, _Grunning, _Grunnable)
-	if trace.ok() {
-		traceRelease(trace)
-	}
-	dropg()
+	// Move to the thread: the M that schedules gp next hands it to mp
+	// (startlockedm).
+	Gosched()
 }
 
 // lockedRecvStart is startlockedm: it hands gp to mp, the M gp is locked
@@ -286,27 +267,23 @@ func lockedRecvLock(gp *g) {
 }
 
 // lockedRecvUnlock is UnlockOSThread for a goroutine bound by
-// LockToRecvOSThread: the last one unbinds it and moves it off the thread.
+// LockToRecvOSThread: the last one unbinds it, and it leaves the thread
+// as Gosched leaves any M, for the global run queue; the thread, still
+// locked, goes on with its group (schedule).
 func lockedRecvUnlock(gp *g) {
 	gp.lockedRecv--
 	if gp.lockedRecv != 0 {
 		return
 	}
-	mcall(lockedRecvLeave)
-}
-
-// lockedRecvLeave unbinds gp, a bound goroutine that the M it runs on has
-// just unlocked, and moves it off the thread.
-func lockedRecvLeave(gp *g) {
-	mp := gp.m
 	gp.lockedm = 0
-	mp.lockedRecv.bound.Add(-1)
-	lockedRecvMoveOff(gp, mp)
+	gp.m.lockedRecv.bound.Add(-1)
+	Gosched()
 }
 
 // lockedRecvOwnerUnlock is called by dounlockOSThread when gp, the owner
 // of a thread that goroutines are bound to, has dropped its last lock.
-// The thread stays locked to them; gp alone leaves it.
+// The thread stays locked to them; gp alone leaves it, as an unbound
+// goroutine does.
 func lockedRecvOwnerUnlock(gp *g) {
 	mp := gp.m
 	gp.lockedm = 0
@@ -319,19 +296,7 @@ func lockedRecvOwnerUnlock(gp *g) {
 		return
 	}
 	mp.lockedRecv.owner = lockedRecvOwnerUnlocked
-	mcall(func(gp *g) { lockedRecvMoveOff(gp, gp.m) })
-}
-
-// lockedRecvMoveOff moves gp, just unbound from mp, which runs it, to the
-// global run queue, and schedules mp. Never returns.
-func lockedRecvMoveOff(gp *g, mp *m) {
-	lockedRecvDeschedule(gp)
-	lock(&sched.lock)
-	globrunqput(gp)
-	unlock(&sched.lock)
-	wakep()
-	lockedRecvSchedule(mp)
-	schedule() // mp is no longer locked
+	Gosched()
 }
 
 // lockedRecvGoexit is called by gdestroy for gp, which exits locked to

@@ -24,8 +24,7 @@ import (
 func TestLockToRecvOSThreadSameThread(t *testing.T) {
 	s := startSyscallServer()
 	defer s.stop()
-	var serverTid int
-	s.do(func() { serverTid = syscall.Gettid() })
+	serverTid := s.thread()
 
 	const callers = 8
 	var wg sync.WaitGroup
@@ -93,8 +92,7 @@ func TestLockToRecvOSThreadSameThread(t *testing.T) {
 func TestLockToRecvOSThreadGoexit(t *testing.T) {
 	s := startSyscallServer()
 	defer s.stop()
-	var serverTid int
-	s.do(func() { serverTid = syscall.Gettid() })
+	serverTid := s.thread()
 	// A bound goroutine that exits without unlocking leaves the
 	// thread to the others.
 	done := make(chan int)
@@ -106,9 +104,7 @@ func TestLockToRecvOSThreadGoexit(t *testing.T) {
 	if tid := <-done; tid != serverTid {
 		t.Errorf("bound goroutine ran its deferred call on thread %d, want %d", tid, serverTid)
 	}
-	var again int
-	s.do(func() { again = syscall.Gettid() })
-	if again != serverTid {
+	if again := s.thread(); again != serverTid {
 		t.Errorf("server moved from thread %d to %d", serverTid, again)
 	}
 }
@@ -116,8 +112,7 @@ func TestLockToRecvOSThreadGoexit(t *testing.T) {
 func TestLockToRecvOSThreadUnlock(t *testing.T) {
 	s := startSyscallServer()
 	defer s.stop()
-	var serverTid int
-	s.do(func() { serverTid = syscall.Gettid() })
+	serverTid := s.thread()
 	done := make(chan error)
 	go func() {
 		runtime.LockToRecvOSThread(s.calls)
@@ -229,6 +224,13 @@ func TestLockToRecvOSThreadOwnerUnlocks(t *testing.T) {
 	if err := <-result; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// thread returns the ID of the server's thread.
+func (s *syscallServer) thread() int {
+	var tid int
+	s.do(func() { tid = syscall.Gettid() })
+	return tid
 }
 
 func itoa(n int) string {
@@ -353,8 +355,7 @@ func TestLockToRecvOSThreadCoroutine(t *testing.T) {
 	// the coroutine and back.
 	s := startSyscallServer()
 	defer s.stop()
-	var serverTid int
-	s.do(func() { serverTid = syscall.Gettid() })
+	serverTid := s.thread()
 	done := make(chan error)
 	go func() {
 		runtime.LockToRecvOSThread(s.calls)
@@ -415,8 +416,7 @@ func TestLockToRecvOSThreadStress(t *testing.T) {
 	for i := 0; i < servers; i++ {
 		s := startSyscallServer()
 		defer s.stop()
-		var tid int
-		s.do(func() { tid = syscall.Gettid() })
+		tid := s.thread()
 		for j := 0; j < perServer; j++ {
 			wg.Add(1)
 			go func() {
