@@ -1,0 +1,3 @@
+module goleash.dev/misc/leakscale
+
+go 1.26
