@@ -639,12 +639,13 @@ func abortParkedCallerSafe(gp *g) bool {
 }
 
 // abortWake wakes gp if it is parked in a wait that an abort may cancel
-// and has an abort it may take. It is called by Abort and, because a
-// goroutine may park after Abort looked at it, by park_m after every park
-// of a goroutine that has an abort request.
+// and has an abort it may take, and reports whether it did. It is called
+// by Abort, by leak recovery and, because a goroutine may park after Abort
+// looked at it, by park_m after every park of a goroutine that has an
+// abort request.
 //
 //go:systemstack
-func abortWake(gp *g) {
+func abortWake(gp *g) bool {
 	// Decide with the scan bit held: nobody can ready gp meanwhile, so
 	// its wait reason and wait state are stable. If the GC holds it,
 	// scanning gp's stack, wait: nobody else would wake gp for the abort.
@@ -652,7 +653,7 @@ func abortWake(gp *g) {
 	// read; _Gwaiting then means try again, not that gp left the wait.
 	for !castogscanstatus(gp, _Gwaiting, _Gscanwaiting) {
 		if s := readgstatus(gp); s != _Gscanwaiting && s != _Gwaiting {
-			return
+			return false
 		}
 		procyield(10)
 	}
@@ -723,6 +724,7 @@ func abortWake(gp *g) {
 	if claimed {
 		ready(gp, 0, true)
 	}
+	return claimed
 }
 
 // abortChanCancel takes gp off the queue of channel c, where it waits in
@@ -755,14 +757,15 @@ func abortChanCancel(gp *g, c *hchan) bool {
 }
 
 // goroutineExit runs as a goroutine exits, after its deferred calls: it
-// closes the Done channel of its handle and clears the abort state of gp
-// before the runtime reuses it.
+// closes the Done channel of its handle and clears the abort and leak
+// state of gp before the runtime reuses it.
 func goroutineExit(gp *g) {
 	gp.abortReq.Store(0)
 	gp.aborting = false
 	gp.abortMask = 0
 	gp.abortWoken = false
 	gp.abortWaitAddr = 0
+	gp.leakCounted = false // a leaked goroutine exits after leak recovery aborts it
 	if h := gp.handle; h != nil {
 		gp.handle = nil
 		close(h.done)

@@ -41,15 +41,18 @@ var goroutineLeakStats struct {
 // starting must detect leaks because of GODEBUG=goroutineleakgc.
 func goroutineLeakCheckDue() bool {
 	n := debug.goroutineleakgc
-	return n > 0 && work.cycles.Load()%uint32(n) == 0
+	due := n > 0 && work.cycles.Load()%uint32(n) == 0
+	goroutineLeakRecovery.periodic = due
+	return due
 }
 
 // recordGoroutineLeaks updates the leak counts after a detection cycle.
 // It also makes work.goroutineLeak.count exact when the cycle found no
 // leak at all, a case in which findGoroutineLeaks leaves it untouched.
 //
-// A goroutine found leaked never runs again, so g.leakCounted is never
-// cleared for a goroutine that can be found leaked again.
+// g.leakCounted is cleared when the goroutine exits (goroutineExit), which
+// a leaked goroutine does only after leak recovery aborts it, so that the
+// goroutine that reuses its g is counted if it leaks.
 //
 // The world must be stopped.
 func recordGoroutineLeaks() {
@@ -67,6 +70,7 @@ func recordGoroutineLeaks() {
 	})
 	work.goroutineLeak.count = n
 	goroutineLeakStats.last.Store(uint64(n))
+	goroutineLeakRecoveryNotify(n)
 }
 
 // addGoroutineLeakMetrics adds the leak counts to runtime/metrics.
@@ -83,6 +87,7 @@ func addGoroutineLeakMetrics() {
 			out.scalar = goroutineLeakStats.total.Load()
 		},
 	}
+	addGoroutineLeakRecoveryMetrics()
 }
 
 // goroutineLabel returns the value of gp's profiler label key.

@@ -1,0 +1,3 @@
+module goleash.dev/misc/leakrecover
+
+go 1.26
