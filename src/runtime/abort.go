@@ -306,6 +306,23 @@ func abortOnExecute(gp *g) {
 	}
 }
 
+// abortOnReturn is called as runtime.GC returns to its caller. GC spends
+// its time parked and yielding inside the runtime, where no abort lands,
+// and abortOnExecute leaves a pending abort to sysmon's signals, which
+// would have to hit the caller's few instructions between two calls: a
+// goroutine that calls GC in a loop would practically never be aborted.
+// As exitsyscall does after a system call, arm the caller's next call.
+// Nothing may be called once the stack guard is armed, or that call would
+// trap here, in the runtime, where the abort is refused.
+//
+//go:nosplit
+func abortOnReturn() {
+	if gp := getg(); abortWanted(gp) {
+		gp.preempt = true
+		gp.stackguard0 = stackPreempt
+	}
+}
+
 // abortAfterSyscall is called by exitsyscall when gp, which has an abort
 // request, returns from a system call.
 //

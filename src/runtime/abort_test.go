@@ -190,6 +190,28 @@ func TestAbortLoopWithCalls(t *testing.T) {
 	a.abortAndWait(t)
 }
 
+func TestAbortGCLoop(t *testing.T) {
+	// A goroutine that calls runtime.GC in a loop spends its time parked
+	// and yielding inside the runtime, where no abort lands. With one P
+	// the abort used to stay pending forever: GC now arms the caller's
+	// next call as it returns.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	var abortees []*abortee
+	for range 3 {
+		abortees = append(abortees, startAbortee(t, func() {
+			x := 0
+			for {
+				runtime.GC()
+				x = abortWork(x)
+			}
+		}))
+	}
+	time.Sleep(10 * time.Millisecond)
+	for _, a := range abortees {
+		a.abortAndWait(t)
+	}
+}
+
 type abortJSONRow struct {
 	A, B, C, D, E, F, G, H float64
 	S                      string
