@@ -122,7 +122,7 @@ func goroutineLeakRecover() {
 	r := &goroutineLeakRecovery
 	var leaked []*g
 	forEachGRace(func(gp *g) {
-		if readgstatus(gp) == _Gleaked && gp != &g0 && gp.goid != 1 && !isSystemGoroutine(gp, false) {
+		if readgstatus(gp) == _Gleaked && gp.goid != 1 && !isSystemGoroutine(gp, false) {
 			leaked = append(leaked, gp)
 		}
 	})

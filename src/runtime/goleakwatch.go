@@ -114,35 +114,28 @@ const goroutineLeakHashMul = 0x9E3779B97F4A7C15
 // its results with upstream's rounds.
 var goroutineLeakWatchDisabled bool
 
-// goroutineLeakWaitObjects calls f with the pointer of each object that
-// isMaybeRunnable consults for gp: the channels of all its sudogs for a
-// channel wait, the first sudog's object for a sync wait, none for a wait
-// that nothing can end. It reports false if isMaybeRunnable is true for gp
-// whatever is marked. It must follow isMaybeRunnable case by case.
-func goroutineLeakWaitObjects(gp *g, f func(p unsafe.Pointer)) bool {
+// goroutineLeakWaitObjects calls f with the pointer of each object whose
+// mark makes isMaybeRunnable true for gp, which isMaybeRunnable is false
+// for: the channels of all its sudogs for a channel wait, the first
+// sudog's object for a sync wait. Which goroutines start as roots is
+// isMaybeRunnable's decision alone; if this function ever misses an object
+// that isMaybeRunnable consults, the goroutine is promoted at the next
+// fixed point instead of at once, and the results stay the same.
+func goroutineLeakWaitObjects(gp *g, f func(p unsafe.Pointer)) {
 	switch gp.waitreason {
-	case waitReasonSelectNoCases,
-		waitReasonChanSendNilChan,
-		waitReasonChanReceiveNilChan:
-		// Nothing can wake gp.
-		return true
 	case waitReasonChanReceive, waitReasonSelect, waitReasonChanSend:
 		for sg := gp.waiting; sg != nil; sg = sg.waitlink {
 			f(unsafe.Pointer(sg.c.get()))
 		}
-		return true
 	case waitReasonSyncCondWait,
 		waitReasonSyncWaitGroupWait,
 		waitReasonSyncMutexLock,
 		waitReasonSyncRWMutexLock,
 		waitReasonSyncRWMutexRLock:
-		if gp.waiting == nil {
-			return false
+		if gp.waiting != nil {
+			f(gp.waiting.elem.get())
 		}
-		f(gp.waiting.elem.get())
-		return true
 	}
-	return false
 }
 
 // goroutineLeakWatchStart starts the watch of a leak-detection cycle.
@@ -160,15 +153,19 @@ func goroutineLeakWatchStart(roots []*g, runnable int) int {
 		return runnable
 	}
 
-	// A goroutine whose wait isMaybeRunnable does not look into may run
-	// whatever gets marked: it is a root from the start.
+	// No mark bit is set yet, so isMaybeRunnable is true exactly for the
+	// goroutines that may run whatever gets marked: those whose wait it
+	// does not look into, or that wait on something outside the heap. They
+	// are roots from the start.
 	nobjects := 0
 	for i := runnable; i < len(roots); i++ {
 		gp := roots[i]
-		if !goroutineLeakWaitObjects(gp, func(unsafe.Pointer) { nobjects++ }) {
+		if gp.isMaybeRunnable() {
 			roots[i], roots[runnable] = roots[runnable], gp
 			runnable++
+			continue
 		}
+		goroutineLeakWaitObjects(gp, func(unsafe.Pointer) { nobjects++ })
 	}
 	if runnable == len(roots) {
 		return runnable
@@ -182,28 +179,18 @@ func goroutineLeakWatchStart(roots []*g, runnable int) int {
 	w.links = make([]goroutineLeakLink, 0, nobjects)
 	for i := range w.waiters {
 		gp := roots[runnable+i]
-		waiter := &w.waiters[i]
-		waiter.gp = guintptr(unsafe.Pointer(gp))
+		w.waiters[i].gp = guintptr(unsafe.Pointer(gp))
 		goroutineLeakWaitObjects(gp, func(p unsafe.Pointer) {
 			obj, span, objIndex := findObject(uintptr(p), 0, 0)
 			if obj == 0 {
-				// Not a heap object (a global, or on a stack):
-				// isMarkedOrNotInHeap says marked.
-				waiter.promoted = true
+				// isMaybeRunnable found every object it consults
+				// in the heap; nothing to watch here.
 				return
 			}
 			first := &w.objects[w.addSpan(span)+int32(objIndex)]
 			w.links = append(w.links, goroutineLeakLink{waiter: int32(i), next: *first})
 			*first = int32(len(w.links) - 1)
 		})
-	}
-	// Move the goroutines found maybe-runnable among the roots. The
-	// slots after the roots are rebuilt from waiters at the fixed point.
-	for i := range w.waiters {
-		if w.waiters[i].promoted {
-			roots[runnable] = w.waiters[i].gp.ptr()
-			runnable++
-		}
 	}
 	w.active = true
 	return runnable
