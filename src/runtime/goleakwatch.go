@@ -107,8 +107,10 @@ type goroutineLeakLink struct {
 	next   int32
 }
 
-// goroutineLeakHashMul is Fibonacci hashing's multiplier.
-const goroutineLeakHashMul = 0x9E3779B97F4A7C15
+// goroutineLeakHashMul is Fibonacci hashing's multiplier. The hash is
+// computed in 64 bits on every port, so that spanShift means the same on
+// 32-bit ones.
+const goroutineLeakHashMul uint64 = 0x9E3779B97F4A7C15
 
 // goroutineLeakWatchDisabled turns the watch off, for tests that compare
 // its results with upstream's rounds.
@@ -202,7 +204,7 @@ func goroutineLeakWatchStart(roots []*g, runnable int) int {
 //go:nowritebarrierrec
 func (w *goroutineLeakWatchState) span(base uintptr) *goroutineLeakSpan {
 	mask := uintptr(len(w.spans) - 1)
-	for i := base * goroutineLeakHashMul >> w.spanShift; ; i = (i + 1) & mask {
+	for i := uintptr(uint64(base) * goroutineLeakHashMul >> w.spanShift); ; i = (i + 1) & mask {
 		if e := &w.spans[i]; e.base == base || e.base == 0 {
 			return e
 		}
