@@ -86,9 +86,16 @@ type GoroutineHandle struct {
 
 // GetGoroutineHandle returns a handle to the calling goroutine. Every call
 // from the same goroutine returns the same handle.
+//
+// GetGoroutineHandle panics if called by a finalizer (runtime.SetFinalizer)
+// or a cleanup (runtime.AddCleanup): they run on goroutines that the
+// runtime owns and that cannot be aborted.
 func GetGoroutineHandle() *GoroutineHandle {
 	gp := getg()
 	if gp.handle == nil {
+		if abortRuntimeOwned(gp) {
+			panic(plainError("runtime: GetGoroutineHandle called by a finalizer or cleanup: the goroutine that runs them belongs to the runtime and cannot be aborted"))
+		}
 		gp.handle = &GoroutineHandle{gp: gp, id: gp.goid, done: make(chan struct{})}
 	}
 	return gp.handle
@@ -186,6 +193,22 @@ func abortUnmask() {
 // pending that a signal could deliver; sysmon then keeps retrying.
 var abortRetry atomic.Bool
 
+// abortRuntimeOwned reports whether gp is a goroutine that the runtime
+// owns: one of its own, or one that it lends to user code, one function
+// after another. The finalizer goroutine and the cleanup goroutines are
+// the latter: an abort unwinding out of a finalizer would end the
+// goroutine quietly, and with it every finalizer or cleanup of the process
+// still to come, those queued behind it included. Such goroutines are
+// never aborted, and GetGoroutineHandle refuses to name them.
+func abortRuntimeOwned(gp *g) bool {
+	f := findfunc(gp.startpc)
+	if !f.valid() {
+		return false
+	}
+	return f.funcID == abi.FuncID_runFinalizers || f.funcID == abi.FuncID_runCleanups ||
+		isSystemGoroutine(gp, true)
+}
+
 // abortRequest records an abort request for the goroutine with ID id,
 // if gp still runs it. It reports whether the request is new.
 //
@@ -198,7 +221,7 @@ func abortRequest(gp *g, id uint64) bool {
 		if cur == id {
 			return false // already pending
 		}
-		if gp.goid != id || gp.aborting || readgstatus(gp) == _Gdead {
+		if gp.goid != id || gp.aborting || readgstatus(gp) == _Gdead || abortRuntimeOwned(gp) {
 			return false
 		}
 		if gp.abortReq.CompareAndSwap(cur, id) {
@@ -635,20 +658,75 @@ func abortPrimitivePackage(pkg string) bool {
 	return false
 }
 
-// abortParkedCallerSafe reports whether the code that called the primitive
-// gp waits in is code where a panic may appear. gp must be stopped (its
-// scan bit held).
+// abortWaitEntry reports whether a goroutine parked for reason may have
+// its wait cancelled when entry is the function through which the code
+// that waits entered the primitive packages: the outermost frame of
+// those packages on its stack.
+//
+// Only the entries that abort-safe code calls to wait are listed. The
+// runtime, sync, os, net and time call the same primitives for their own
+// purposes, holding locks, semaphores or counts that a panic would leak:
+// gcStart waits on a channel for its mark workers with worldsema held,
+// on the stack of whatever goroutine's allocation started the cycle;
+// Cond.Wait relocks c.L after its wait, and must return holding it; os
+// and net take mutexes under their own reference counts. Such a wait has
+// an entry that is not listed, so it is held until it returns, whoever
+// called the function that waits.
+//
+// Network and pipe I/O is the exception: its wait sits under several
+// layers of net, os and internal/poll, all of which leave the descriptor
+// usable when the wait returns an error or panics, so any entry in net
+// or os will do.
+func abortWaitEntry(reason waitReason, entry string) bool {
+	switch reason {
+	case waitReasonChanReceive, waitReasonChanReceiveNilChan:
+		return entry == "runtime.chanrecv1" || entry == "runtime.chanrecv2"
+	case waitReasonChanSend, waitReasonChanSendNilChan:
+		return entry == "runtime.chansend1"
+	case waitReasonSelect:
+		return entry == "runtime.selectgo"
+	case waitReasonSelectNoCases:
+		return entry == "runtime.block"
+	case waitReasonSleep:
+		return entry == "time.Sleep" // runtime.timeSleep's symbol
+	case waitReasonIOWait:
+		pkg := funcNamePackage(entry)
+		return pkg == "net" || pkg == "os"
+	case waitReasonSyncMutexLock:
+		// RWMutex.Lock waits for another writer on its inner Mutex.
+		return entry == "sync.(*Mutex).Lock" || entry == "sync.(*RWMutex).Lock"
+	case waitReasonSyncRWMutexRLock:
+		return entry == "sync.(*RWMutex).RLock" || entry == "sync.(*rlocker).Lock"
+	case waitReasonSyncRWMutexLock:
+		return entry == "sync.(*RWMutex).Lock"
+	case waitReasonSyncWaitGroupWait:
+		return entry == "sync.(*WaitGroup).Wait"
+	case waitReasonSyncCondWait:
+		return entry == "sync.(*Cond).Wait"
+	}
+	return false
+}
+
+// abortParkedCallerSafe reports whether gp waits where an abort may
+// cancel the wait: the function it entered the primitive packages through
+// is an entry that abortWaitEntry accepts for its wait reason, and the
+// code that called that function is code where a panic may appear. gp
+// must be stopped (its scan bit held).
 func abortParkedCallerSafe(gp *g) bool {
+	entry := ""
 	var u unwinder
 	for u.init(gp, unwindSilentErrors); u.valid(); u.next() {
 		iu, uf := newInlineUnwinder(u.frame.fn, u.symPC())
 		for ; uf.valid(); uf = iu.next(uf) {
 			sf := iu.srcFunc(uf)
-			pkg := funcNamePackage(sf.name())
+			name := sf.name()
+			pkg := funcNamePackage(name)
 			if abortPrimitivePackage(pkg) {
+				entry = name
 				continue
 			}
-			return (sf.funcID == abi.FuncIDNormal || sf.funcID == abi.FuncIDWrapper) && abortSafePackage(pkg) &&
+			return abortWaitEntry(gp.waitreason, entry) &&
+				(sf.funcID == abi.FuncIDNormal || sf.funcID == abi.FuncIDWrapper) && abortSafePackage(pkg) &&
 				abortOuterFramesSafe(&u, 0)
 		}
 	}

@@ -30,7 +30,9 @@
 // which reads them after the cycle: waking them first would hide them.
 //
 // The main goroutine and runtime goroutines are never aborted: an abort of
-// the main goroutine ends the program.
+// the main goroutine ends the program, and one of the finalizer or cleanup
+// goroutines, leaked inside a user's finalizer, would end every finalizer
+// or cleanup to come (abortRuntimeOwned).
 
 package runtime
 
@@ -122,7 +124,7 @@ func goroutineLeakRecover() {
 	r := &goroutineLeakRecovery
 	var leaked []*g
 	forEachGRace(func(gp *g) {
-		if readgstatus(gp) == _Gleaked && gp.goid != 1 && !isSystemGoroutine(gp, false) {
+		if readgstatus(gp) == _Gleaked && gp.goid != 1 && !isSystemGoroutine(gp, false) && !abortRuntimeOwned(gp) {
 			leaked = append(leaked, gp)
 		}
 	})
