@@ -512,11 +512,22 @@ func abortOuterFramesSafe(u *unwinder, calleeEntry uintptr) bool {
 		if !abortSafePackage(pkg) {
 			continue
 		}
-		if pcdatavalue(f, abi.PCDATA_UnsafePoint, u.symPC()) == abi.UnsafePointUnsafe {
+		if pcdatavalue(f, abi.PCDATA_UnsafePoint, u.symPC()) == abi.UnsafePointUnsafe ||
+			abortLockHeld(f, u.symPC()) {
 			return false
 		}
 	}
 	return true
+}
+
+// abortLockHeld reports whether f runs at pc with a lock held that it
+// releases itself: between mu.Lock() and mu.Unlock() in the same
+// function, as the compiler marks it (cmd/compile/internal/ssagen,
+// abortlock.go). An abort there would leave the lock held forever.
+//
+//go:nosplit
+func abortLockHeld(f funcInfo, pc uintptr) bool {
+	return pcdatavalue(f, abi.PCDATA_AbortLockHeld, pc) == abi.AbortLockHeld
 }
 
 // abortInOpenDeferredCall reports whether frame, stopped at a call of the
@@ -675,8 +686,12 @@ func abortPrimitivePackage(pkg string) bool {
 //
 // Network and pipe I/O is the exception: its wait sits under several
 // layers of net, os and internal/poll, all of which leave the descriptor
-// usable when the wait returns an error or panics, so any entry in net
-// or os will do.
+// usable when the wait returns an error or panics. Any method of net or
+// os that reads, writes or accepts on a descriptor the caller already
+// holds will do. Not the functions that make one (net.Dial closes its
+// socket on an error return, not on a panic, and nothing else owns it
+// yet), and not ReadFrom and WriteTo, which splice through pipes of their
+// own.
 func abortWaitEntry(reason waitReason, entry string) bool {
 	switch reason {
 	case waitReasonChanReceive, waitReasonChanReceiveNilChan:
@@ -690,8 +705,7 @@ func abortWaitEntry(reason waitReason, entry string) bool {
 	case waitReasonSleep:
 		return entry == "time.Sleep" // runtime.timeSleep's symbol
 	case waitReasonIOWait:
-		pkg := funcNamePackage(entry)
-		return pkg == "net" || pkg == "os"
+		return abortIOEntry(entry)
 	case waitReasonSyncMutexLock:
 		// RWMutex.Lock waits for another writer on its inner Mutex.
 		return entry == "sync.(*Mutex).Lock" || entry == "sync.(*RWMutex).Lock"
@@ -703,6 +717,45 @@ func abortWaitEntry(reason waitReason, entry string) bool {
 		return entry == "sync.(*WaitGroup).Wait"
 	case waitReasonSyncCondWait:
 		return entry == "sync.(*Cond).Wait"
+	}
+	return false
+}
+
+// abortIOEntry reports whether entry, a function of the primitive
+// packages, is a method of net or os that waits for I/O on a descriptor
+// its receiver holds (abortWaitEntry).
+func abortIOEntry(entry string) bool {
+	pkg := funcNamePackage(entry)
+	if pkg != "net" && pkg != "os" {
+		return false
+	}
+	method := entry[len(pkg):]
+	if !stringslite.HasPrefix(method, ".(") {
+		return false // a function, not a method
+	}
+	for i := len(method) - 1; i >= 0; i-- {
+		if method[i] == '.' {
+			method = method[i+1:]
+			break
+		}
+	}
+	if method == "ReadFrom" || method == "WriteTo" {
+		return false
+	}
+	return stringslite.HasPrefix(method, "Read") || stringslite.HasPrefix(method, "Write") ||
+		stringslite.HasPrefix(method, "Accept")
+}
+
+// abortInCondWait reports whether gp, stopped, runs inside
+// sync.(*Cond).Wait. A wait for c.L there is the relock that Wait must
+// return from holding c.L, even when c.L is the caller's own Locker
+// whose Lock calls a sync.Mutex's.
+func abortInCondWait(gp *g) bool {
+	var u unwinder
+	for u.init(gp, unwindSilentErrors); u.valid(); u.next() {
+		if funcname(u.frame.fn) == "sync.(*Cond).Wait" {
+			return true
+		}
 	}
 	return false
 }
@@ -727,6 +780,7 @@ func abortParkedCallerSafe(gp *g) bool {
 			}
 			return abortWaitEntry(gp.waitreason, entry) &&
 				(sf.funcID == abi.FuncIDNormal || sf.funcID == abi.FuncIDWrapper) && abortSafePackage(pkg) &&
+				(gp.waitreason == waitReasonSyncCondWait || !abortInCondWait(gp)) &&
 				abortOuterFramesSafe(&u, 0)
 		}
 	}

@@ -149,3 +149,12 @@ func sync_runtime_abortRaceForget(addr unsafe.Pointer) {
 		racemalloc(addr, 8)
 	}
 }
+
+// sync_runtime_abortEndsQuietly reports whether v, a value that package
+// sync recovered, is an abort that would have ended the goroutine quietly
+// had it not been recovered (abortUnrecovered).
+//
+//go:linkname sync_runtime_abortEndsQuietly sync.runtime_abortEndsQuietly
+func sync_runtime_abortEndsQuietly(v any) bool {
+	return isAbortPanic(v) && getg().goid != 1 && debug.abortcrash == 0
+}

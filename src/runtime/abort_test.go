@@ -19,7 +19,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -601,25 +600,6 @@ func TestAbortCond(t *testing.T) {
 			return
 		case <-time.After(10 * time.Millisecond):
 		}
-	}
-}
-
-func TestAbortSyscall(t *testing.T) {
-	// The abort waits for the system call to return.
-	const d = 50 * time.Millisecond
-	start := time.Now()
-	a := startAbortee(t, func() {
-		ts := syscall.NsecToTimespec(int64(d))
-		syscall.Nanosleep(&ts, nil)
-		x := 0
-		for {
-			x = abortWork(x)
-		}
-	})
-	waitBlocked(t, a.h, "syscall")
-	a.abortAndWait(t)
-	if elapsed := time.Since(start); elapsed < d {
-		t.Errorf("aborted after %v, before the %v system call returned", elapsed, d)
 	}
 }
 

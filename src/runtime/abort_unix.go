@@ -34,7 +34,7 @@ func abortAtAsyncSafePoint(gp *g, ctxt *sigctxt, pc uintptr) bool {
 		abortRetry.Store(true)
 		return false
 	}
-	if f.deferreturn != 0 && funcspdelta(f, pc) != funcMaxSPDelta(f) {
+	if abortLockHeld(f, pc) || f.deferreturn != 0 && funcspdelta(f, pc) != funcMaxSPDelta(f) {
 		abortRetry.Store(true)
 		return false
 	}

@@ -5,6 +5,7 @@
 package runtime_test
 
 import (
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -100,5 +101,68 @@ func TestAbortRuntimeOwnedGoroutines(t *testing.T) {
 				t.Fatalf("output:\n%s\nwant a panic saying %q", output, want)
 			}
 		})
+	}
+}
+
+// userLocker is a sync.Locker of the caller's own, whose Lock waits in a
+// sync.Mutex.
+type userLocker struct{ mu *sync.Mutex }
+
+func (l userLocker) Lock()   { l.mu.Lock() }
+func (l userLocker) Unlock() { l.mu.Unlock() }
+
+// The relock of Cond.Wait is held even when c.L is a Locker of the
+// caller's own, whose Lock is abort-safe code calling Mutex.Lock.
+func TestAbortCondUserLockerRelockHeld(t *testing.T) {
+	var mu sync.Mutex
+	c := sync.NewCond(userLocker{&mu})
+	var held atomic.Bool
+	a := startAbortee(t, func() {
+		c.L.Lock()
+		defer func() {
+			held.Store(!mu.TryLock())
+			c.L.Unlock()
+		}()
+		c.Wait()
+		for {
+			abortSpinCall()
+		}
+	})
+	waitBlocked(t, a.h, "sync.Cond.Wait")
+	mu.Lock()
+	c.Signal()
+	waitBlocked(t, a.h, "sync.Mutex.Lock")
+	a.h.Abort()
+	a.stillBlocked(t, 20*time.Millisecond, "Cond.Wait's relock through a user Locker")
+	mu.Unlock()
+	a.wait(t)
+	if !held.Load() {
+		t.Errorf("Cond.Wait was left without its mutex")
+	}
+}
+
+// An abort that ends f of WaitGroup.Go ends it as quietly as Goexit
+// would: the WaitGroup counts it as done. Upstream, Go leaves the count
+// up when f panics, because the panic is fatal; an abort is not.
+func TestAbortWaitGroupGo(t *testing.T) {
+	var wg sync.WaitGroup
+	handles := make(chan *runtime.GoroutineHandle)
+	wg.Go(func() {
+		handles <- runtime.GetGoroutineHandle()
+		for {
+			abortSpinCall()
+		}
+	})
+	h := <-handles
+	h.Abort()
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatalf("WaitGroup.Wait did not return after the abort of its goroutine")
 	}
 }

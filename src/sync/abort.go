@@ -156,3 +156,9 @@ func (rw *RWMutex) lockWritersRace() {
 	rw.w.Lock()
 	locked = true
 }
+
+// runtime_abortEndsQuietly reports whether v, recovered from a panic, is
+// an abort that would end the goroutine quietly if it were not recovered.
+//
+//go:linkname runtime_abortEndsQuietly
+func runtime_abortEndsQuietly(v any) bool

@@ -1,0 +1,70 @@
+// Copyright 2026 The Goleash Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style
+// license that can be found in the LICENSE file.
+
+//go:build linux
+
+package runtime_test
+
+import (
+	"fmt"
+	"net"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// net.Dial's wait for connect is held: the socket it makes is closed on
+// an error return, not on a panic, and nothing else owns it yet. Linux's
+// listen backlog leaves a connect pending while the queue is full.
+func TestAbortDialHeld(t *testing.T) {
+	s, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(s)
+	if err := syscall.Bind(s, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(s, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+	// Fill the accept queue, which nobody drains: the next connect hangs.
+	var filler []net.Conn
+	defer func() {
+		for _, c := range filler {
+			c.Close()
+		}
+	}()
+	for i := 0; i < 4; i++ {
+		d := net.Dialer{Timeout: 100 * time.Millisecond}
+		c, err := d.Dial("tcp", addr)
+		if err != nil {
+			break
+		}
+		filler = append(filler, c)
+	}
+	var returned atomic.Bool
+	a := startAbortee(t, func() {
+		d := net.Dialer{Timeout: 300 * time.Millisecond}
+		if c, err := d.Dial("tcp", addr); err == nil {
+			c.Close()
+		}
+		returned.Store(true)
+		for {
+			abortSpinCall()
+		}
+	})
+	waitBlocked(t, a.h, "IO wait")
+	a.h.Abort()
+	a.wait(t)
+	if !returned.Load() {
+		t.Errorf("an abort cancelled net.Dial's wait for connect")
+	}
+}
