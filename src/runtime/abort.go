@@ -122,12 +122,16 @@ func (h *GoroutineHandle) Done() <-chan struct{} { return h.done }
 // to exit.
 //
 // A goroutine that is running is interrupted at its next function call
-// or, in a loop without calls, by a signal. A goroutine that is blocked
-// sending or receiving on a channel, in a select, in time.Sleep, reading
-// or writing a network connection or pipe, or waiting in sync.Mutex.Lock,
+// or, in a loop without calls, by a signal. A goroutine that is blocked,
+// in a call it made itself, sending or receiving on a channel, in a
+// select, in time.Sleep, reading or writing a network connection or pipe,
+// or waiting in sync.Mutex.Lock, sync.RWMutex.Lock or RLock,
 // sync.WaitGroup.Wait or sync.Cond.Wait is woken and panics as that call
 // returns; the primitive stays consistent and keeps working for other
-// goroutines. A goroutine in a system call or a cgo call is interrupted
+// goroutines. A wait that the runtime or the low-level packages make for
+// their own purposes is not interrupted. Neither is code that runs
+// between the Lock of a sync.Mutex or RWMutex and the Unlock of it in the
+// same function: the abort lands after the Unlock. A goroutine in a system call or a cgo call is interrupted
 // after the call returns. An abort is never delivered inside the runtime,
 // in packages sync, syscall, os, net, time, context, reflect or any
 // internal package, while a panic or Goexit unwinds, inside MaskAbort, or
