@@ -55,6 +55,7 @@ import (
 	"internal/abi"
 	"internal/goarch"
 	"internal/runtime/atomic"
+	"internal/runtime/sys"
 	"internal/stringslite"
 	"unsafe"
 )
@@ -926,15 +927,45 @@ func goroutineExit(gp *g) {
 }
 
 // abortUnrecovered is called by gopanic when the deferred calls of p have
-// run and none recovered it. If p is an abort of a goroutine other than
-// main, the goroutine exits quietly, as with Goexit.
+// run and none recovered it. If p is an abort and the goroutine may end
+// quietly (abortEndsQuietly), it exits, as with Goexit.
 func abortUnrecovered(p *_panic) {
 	gp := getg()
-	if !isAbortPanic(p.arg) || gp.goid == 1 || debug.abortcrash != 0 {
+	if !isAbortPanic(p.arg) || !abortEndsQuietly(gp) {
 		return
 	}
 	runningPanicDefers.Add(-1)
 	goexit1()
+}
+
+// abortEndsQuietly reports whether an unrecovered abort ends gp quietly
+// rather than crashing the program as other panics do.
+//
+// Only a goroutine that the program started itself, with a go statement
+// in abort-safe code, ends quietly. One that a low-level package started
+// runs that package's code around the user's: testing's tRunner, the
+// reader of runtime/trace, the profile writer of runtime/pprof, the
+// copiers of os/exec, the goroutine of time.AfterFunc. Such code counts
+// on a panic of the user's code being fatal: it recovers to do part of its
+// bookkeeping and panics again, or has nobody to tell that the goroutine
+// is gone. Ending it quietly would hang its owner (a test binary until
+// its timeout, trace.Stop, StopCPUProfile, Cmd.Wait forever); crashing,
+// as upstream does for the same panic, tells the truth. The main
+// goroutine's exit ends the program, so its abort crashes too, and
+// GODEBUG=abortcrash=1 makes every abort crash.
+func abortEndsQuietly(gp *g) bool {
+	if gp.goid == 1 || debug.abortcrash != 0 {
+		return false
+	}
+	pc := gp.gopc
+	f := findfunc(pc)
+	if !f.valid() {
+		return false
+	}
+	if pc > f.entry() {
+		pc -= sys.PCQuantum // the go statement's call of newproc
+	}
+	return abortSafeFunc(f, pc)
 }
 
 // abortRecovered is called by gorecover as it recovers p.

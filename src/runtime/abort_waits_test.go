@@ -166,3 +166,13 @@ func TestAbortWaitGroupGo(t *testing.T) {
 		t.Fatalf("WaitGroup.Wait did not return after the abort of its goroutine")
 	}
 }
+
+// An unrecovered abort ends quietly only a goroutine that the program
+// started itself; one that a low-level package started crashes, as for
+// any panic, since its owner counts on that.
+func TestAbortUnrecoveredInPackageGoroutine(t *testing.T) {
+	output := runTestProg(t, "testprog", "AbortAfterFuncUnrecovered")
+	if !strings.Contains(output, "panic: goroutine aborted") || strings.Contains(output, "unreachable") {
+		t.Fatalf("output:\n%s\nwant an abort panic", output)
+	}
+}

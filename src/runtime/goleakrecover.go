@@ -32,7 +32,9 @@
 // The main goroutine and runtime goroutines are never aborted: an abort of
 // the main goroutine ends the program, and one of the finalizer or cleanup
 // goroutines, leaked inside a user's finalizer, would end every finalizer
-// or cleanup to come (abortRuntimeOwned).
+// or cleanup to come (abortRuntimeOwned). Nor are goroutines that a
+// low-level package started (abortEndsQuietly): an abort there crashes the
+// program, which recovery must never do.
 
 package runtime
 
@@ -124,7 +126,8 @@ func goroutineLeakRecover() {
 	r := &goroutineLeakRecovery
 	var leaked []*g
 	forEachGRace(func(gp *g) {
-		if readgstatus(gp) == _Gleaked && gp.goid != 1 && !isSystemGoroutine(gp, false) && !abortRuntimeOwned(gp) {
+		if readgstatus(gp) == _Gleaked && gp.goid != 1 && !isSystemGoroutine(gp, false) && !abortRuntimeOwned(gp) &&
+			abortEndsQuietly(gp) {
 			leaked = append(leaked, gp)
 		}
 	})

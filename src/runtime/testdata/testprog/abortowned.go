@@ -47,3 +47,20 @@ func abortOwnedWait() {
 	}
 	fmt.Println("the finalizer never ran")
 }
+
+func init() {
+	register("AbortAfterFuncUnrecovered", AbortAfterFuncUnrecovered)
+}
+
+// AbortAfterFuncUnrecovered aborts the function of a time.AfterFunc,
+// which runs on a goroutine that package time started: the unrecovered
+// abort must crash the program, as a panic there does, and not end the
+// goroutine quietly.
+func AbortAfterFuncUnrecovered() {
+	time.AfterFunc(0, func() {
+		runtime.GetGoroutineHandle().Abort()
+		fmt.Println("unreachable: Abort of the caller returned")
+	})
+	time.Sleep(10 * time.Second)
+	fmt.Println("unreachable: the abort ended the goroutine quietly")
+}
