@@ -16,7 +16,7 @@ import (
 
 func main() {
 	v := runtime.Version()
-	if !regexp.MustCompile(`^go1\.26\.8-goleash\.[0-9]+$`).MatchString(v) {
-		panic("runtime.Version() = " + v + ", want go1.26.8-goleash.N")
+	if !regexp.MustCompile(`^go1\.26\.8 goleash[0-9]+(-X:\S+)?$`).MatchString(v) {
+		panic("runtime.Version() = " + v + ", want go1.26.8 goleashN")
 	}
 }
