@@ -12,9 +12,14 @@
 # (misc/goleash/sync.bash says how), and builds the toolchain with the base as
 # bootstrap, leaving bin/go at the top of the checkout.
 #
-# The base is, in order: $GOLEASH_BASE; $GOROOT_BOOTSTRAP; the GOROOT of the
-# go command on $PATH (other than this checkout's); /usr/local/go. It must be a full go1.26.8 distribution (src/, test/,
-# api/): the toolchain module from the module proxy is not enough.
+# The base is $GOLEASH_BASE when set; otherwise the first go1.26.8 tree of
+# $GOROOT_BOOTSTRAP, the GOROOT of the go command on $PATH (other than this
+# checkout's) and /usr/local/go; otherwise the first of those that holds a Go
+# able to bootstrap go1.26.8 (go1.24.6 or later) fetches the toolchain module
+# golang.org/toolchain@v0.0.1-go1.26.8.GOOS-GOARCH through the module proxy
+# into its module cache. The base is either a full go1.26.8 distribution or
+# that module (src/ without test/ and api/: ./run.bash then skips the steps
+# that need them); misc/goleash/base.sum pins a fingerprint for each.
 #
 # The first run does a full bootstrap build (upstream's src/make.bash, a few
 # minutes). Later runs rebuild only what changed (bin/go install std cmd),
@@ -51,9 +56,10 @@ mkdir -p "$state"
 # shellcheck source=misc/goleash/sync.bash
 source misc/goleash/sync.bash
 
-base=$(find_base)
-echo "make.bash: base $base"
+find_base misc/goleash/base.sum
+echo "make.bash: base $base ($base_origin)"
 check_base "$base" misc/goleash/base.sum
+echo "make.bash: base is $(head -n 1 "$base/VERSION"), $(cat "$state/base.kind") (fingerprint pinned in misc/goleash/base.sum)"
 sync_tree "$base"
 
 if [[ -z $build ]]; then

@@ -11,7 +11,8 @@ set -uo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+[[ -n ${KEEP:-} ]] || trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+realgo=$(command -v go || true)
 export GIT_AUTHOR_NAME=test GIT_AUTHOR_EMAIL=test@example.com
 export GIT_COMMITTER_NAME=test GIT_COMMITTER_EMAIL=test@example.com
 export GIT_CONFIG_NOSYSTEM=1 HOME=$tmp
@@ -54,7 +55,68 @@ origin=$tmp/origin
 mkdir -p "$origin/misc/goleash"
 cp "$src/make.bash" "$src/.gitignore" "$origin/"
 cp "$src/misc/goleash/sync.bash" "$origin/misc/goleash/"
-echo "go1.26.8 $sum" >"$origin/misc/goleash/base.sum"
+fingerprint() {
+	(cd "$1" && find . \( -path ./bin -o -path ./pkg \) -prune -o -type f ! -path ./go.env -print) |
+		sed 's|^\./||' | LC_ALL=C sort | (cd "$1" && xargs -d '\n' sha256sum) | sha256sum | cut -d' ' -f1
+}
+
+# A fake toolchain module of go1.26.8 for this machine, as the module proxy
+# serves it: the base's src/ without test/ or api/, go.mod files as _go.mod,
+# served by a file:// proxy. Its pin is the fingerprint of the module as
+# make.bash prepares it (go.mod beside each _go.mod).
+goos=$(${realgo:-false} env GOHOSTOS 2>/dev/null || true)
+goarch=$(${realgo:-false} env GOHOSTARCH 2>/dev/null || true)
+modver=v0.0.1-go1.26.8.$goos-$goarch
+modtree=$tmp/modtree/golang.org/toolchain@$modver
+mkdir -p "$modtree/pkg/tool/${goos}_$goarch" "$modtree/bin" "$modtree/lib/time"
+cp -r "$base/src" "$base/VERSION" "$base/README.md" "$modtree/"
+echo "module std" >"$modtree/src/_go.mod"
+mkdir -p "$modtree/src/cmd" && echo "module cmd" >"$modtree/src/cmd/_go.mod"
+echo "zoneinfo" >"$modtree/lib/time/zoneinfo.zip"
+echo "tool" >"$modtree/pkg/tool/${goos}_$goarch/compile"
+printf '#!/bin/sh\necho go version go1.26.8 %s/%s\n' "$goos" "$goarch" >"$modtree/bin/go"
+echo "GOTOOLCHAIN=auto" >"$modtree/go.env"
+cp -r "$modtree" "$tmp/modprep"
+cp "$tmp/modprep/src/_go.mod" "$tmp/modprep/src/go.mod"
+cp "$tmp/modprep/src/cmd/_go.mod" "$tmp/modprep/src/cmd/go.mod"
+modsum=$(fingerprint "$tmp/modprep")
+proxy=$tmp/proxy/golang.org/toolchain/@v
+mkdir -p "$proxy"
+echo "$modver" >"$proxy/list"
+echo "{\"Version\":\"$modver\",\"Time\":\"2026-01-01T00:00:00Z\"}" >"$proxy/$modver.info"
+echo "module golang.org/toolchain" >"$proxy/$modver.mod"
+if command -v zip >/dev/null; then
+	(cd "$tmp/modtree" && zip -qrD "$proxy/$modver.zip" "golang.org")
+else
+	(cd "$tmp/modtree" && python3 -c 'import sys, zipfile, os
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+	for d, _, fs in os.walk("golang.org"):
+		for f in fs: z.write(os.path.join(d, f))' "$proxy/$modver.zip")
+fi
+
+# A new user's Go, go1.27.3, and one too old to bootstrap go1.26.8: the real
+# go command but for their GOROOT and version.
+fakego() {
+	mkdir -p "$tmp/$1/bin"
+	echo "$1" >"$tmp/$1/VERSION"
+	cat >"$tmp/$1/bin/go" <<EOS
+#!/bin/sh
+case "\$*" in
+"env GOROOT") echo "$tmp/$1" ;;
+"env GOVERSION") echo "$1" ;;
+*) exec "$realgo" "\$@" ;;
+esac
+EOS
+	chmod +x "$tmp/$1/bin/go"
+}
+fakego go1.27.3
+fakego go1.22.0
+
+{
+	echo "# test pins"
+	echo "go1.26.8 dist $sum"
+	echo "go1.26.8 module-$goos-$goarch $modsum"
+} >"$origin/misc/goleash/base.sum"
 echo "the fork's readme" >"$origin/README.md"
 git -C "$origin" init -q -b main
 git -C "$origin" add -A
@@ -151,6 +213,56 @@ check "tracked upstream file refused" not sync
 check "refusal says why" has "never"
 git rm -q --cached src/pkg/b.go
 
+# No go1.26.8 tree: the new user's Go fetches the toolchain module.
+# msync runs make.bash --sync-only with only go1.27.3, no local base and
+# the fake proxy; its arguments are more environment.
+msync() {
+	env -u GOLEASH_BASE -u GOROOT_BOOTSTRAP -u GOFLAGS GOLEASH_FALLBACK_BASE= PATH="$tmp/go1.27.3/bin:$PATH" \
+		GOPROXY="file://$tmp/proxy" GOSUMDB=off GOMODCACHE="$tmp/modcache" "$@" ./make.bash --sync-only >"$tmp/out" 2>&1
+}
+modcache=$tmp/modcache/golang.org/toolchain@$modver
+if [[ -z $realgo || -z $goos ]]; then
+	echo "make_test: no go command on PATH: skipping the toolchain-module cases"
+else
+	git clone -q "$origin" "$tmp/mod"
+	cd "$tmp/mod"
+	check "no network, no base: refused" not msync GOPROXY=off
+	check "no network names the module proxy" has "access to the module proxy"
+	check "no network names GOLEASH_BASE" has "GOLEASH_BASE=/path/to/go1.26.8"
+	check "no Go at all: refused" not msync PATH="$tmp/go1.22.0/bin:$PATH"
+	check "too old a Go names the minimum" has "any Go from go1.24.6 on"
+	check "too old a Go names GOLEASH_BASE" has "GOLEASH_BASE=/path/to/go1.26.8"
+	check "a local go1.26.8 comes before fetching" msync GOROOT_BOOTSTRAP="$base"
+	check "the local base is named" has "base $base (GOROOT_BOOTSTRAP)"
+	cd "$tmp" && rm -rf "$tmp/mod" && git clone -q "$origin" "$tmp/mod" && cd "$tmp/mod"
+	check "fetched base syncs" msync; [[ -z ${KEEP:-} ]] || cp "$tmp/out" /tmp/mt-fetch.out
+	check "fetch says where the base came from" has "golang.org/toolchain@$modver, fetched from the module proxy by"
+	check "fetched base is a module" has "go1.26.8, module-$goos-$goarch"
+	check "fetched base materialized" cmp -s src/pkg/b.go "$base/src/pkg/b.go"
+	check "fetched base got its patch" grep -q "edited thrice" src/pkg/a.go
+	check "go.mod prepared from _go.mod" cmp -s src/go.mod "$modtree/src/_go.mod"
+	check "module bin/go made executable" test -x "$modcache/bin/go"
+	check "script executable in the checkout" test -x src/run.sh
+	check "materialized file writable" test "$(stat -c %a src/pkg/b.go)" == 644
+	check "module cache left read-only" test "$(stat -c %a "$modcache/src/pkg/b.go")" == 444
+	check "git status clean on a module base" clean
+	check "module in the cache is found again" msync GOPROXY=off
+	check "found module named" has "golang.org/toolchain@$modver, in the module cache of"
+	check "GOLEASH_BASE may be the module" msync GOLEASH_BASE="$modcache" GOPROXY=off
+	check "module as GOLEASH_BASE is a module" has "go1.26.8, module-$goos-$goarch"
+	chmod u+w "$modcache/src/pkg" "$modcache/src/pkg/b.go"
+	echo tampered >>"$modcache/src/pkg/b.go"
+	check "changed module refused" not msync GOPROXY=off
+	check "changed module explained" has "differ from the pinned go1.26.8 (module-$goos-$goarch)"
+	cp "$base/src/pkg/b.go" "$modcache/src/pkg/b.go"
+	grep -v module- misc/goleash/base.sum >"$tmp/pins" && cp "$tmp/pins" misc/goleash/base.sum
+	check "unpinned kind refused" not msync GOPROXY=off
+	check "unpinned kind gives the line to pin" has "go1.26.8 module-$goos-$goarch $modsum"
+	git checkout -q misc/goleash/base.sum
+	check "module again after restore" msync GOPROXY=off
+	cd "$tmp/one"
+fi
+
 # The base is checked: version and contents.
 echo go1.25.0 >"$base/VERSION"
 check "wrong base version refused" not sync
@@ -161,5 +273,6 @@ check "changed base refused" not sync
 check "changed base explained" has "differ from the pinned go1.26.8"
 GOLEASH_BASE=$tmp/nowhere check "missing base refused" not sync
 
+[[ -n ${KEEP:-} ]] && cp "$tmp/out" /tmp/make_test.out
 echo "make_test: $pass passed, $fail failed"
 ((fail == 0))
