@@ -7,6 +7,7 @@ package ssagen
 import (
 	"cmd/compile/internal/liveness"
 	"cmd/compile/internal/ssa"
+	"cmd/compile/internal/types"
 	"cmd/internal/obj"
 	"internal/abi"
 	"sync"
@@ -43,4 +44,15 @@ func init() {
 		list, _ := calls.([]*ssa.Value)
 		return list
 	}
+}
+
+// keepDeferBitsStore keeps the store that records an open-coded deferred
+// call in the frame's defer bits, which openDeferRecord just made. Upstream
+// a panic can only start at a call, which reads memory, so dead store
+// elimination may drop a store that no call follows before the function's
+// exit (c, err := net.Dial(...); defer c.Close()). An abort injected by
+// the signal after the defer statement reads the bits from the frame: with
+// the store gone, it finds the bit clear and skips the deferred call.
+func keepDeferBitsStore(s *state) {
+	s.vars[memVar] = s.newValue1Apos(ssa.OpVarLive, types.TypeMem, s.deferBitsTemp, s.mem(), false)
 }
