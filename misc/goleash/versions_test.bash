@@ -23,7 +23,7 @@ export PATH=$top/bin:$PATH
 # command for.
 unset GODEBUG GOVERSION
 
-base=$(cut -d' ' -f1 "$top/misc/goleash/base.sum")
+base=$(grep -v '^#' "$top/misc/goleash/base.sum" | awk 'NF { print $1; exit }')
 version=$(head -n 1 "$top/VERSION")
 
 if ! out=$(go mod download 2>&1); then
