@@ -65,7 +65,8 @@ fork=$top/bin/go
 [[ -x $fork ]] || { echo "benchcmp: no $fork: run ./make.bash first" >&2; exit 2; }
 # shellcheck source=sync.bash
 source "$top/misc/goleash/sync.bash"
-base=$(find_base)
+state=${state:-$top/.goleash}
+find_base "$top/misc/goleash/base.sum" # sets base
 basego=$base/bin/go
 echo "benchcmp: base $("$basego" version)"
 echo "benchcmp: fork $("$fork" version)"

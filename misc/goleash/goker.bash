@@ -33,7 +33,8 @@ if [[ ${1:-} == -runs ]]; then
 fi
 # shellcheck source=sync.bash
 source "$top/misc/goleash/sync.bash"
-base=$(find_base)
+state=${state:-$top/.goleash}
+find_base "$top/misc/goleash/base.sum" # sets base
 src=$top/src/runtime/testdata/testgoroutineleakprofile/goker
 [[ -x $top/bin/go ]] || { echo "goker: run ./make.bash first" >&2; exit 2; }
 [[ -d $src ]] || { echo "goker: no $src: run ./make.bash first" >&2; exit 2; }

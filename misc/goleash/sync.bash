@@ -115,7 +115,7 @@ find_base() {
 	path=${path//:$top\/bin:/:}
 	path=${path#:}
 	path=${path%:}
-	read_pins "$1"
+	read_pins "${1:-$top/misc/goleash/base.sum}"
 	self=$(cd "$top" && pwd -P)
 	if [[ -n ${GOLEASH_BASE:-} ]]; then
 		[[ -d $GOLEASH_BASE ]] || die "GOLEASH_BASE=$GOLEASH_BASE is not a directory"

@@ -35,7 +35,8 @@ done
 [[ -x $top/bin/go ]] || { echo "run.bash: build the fork first: $top/make.bash" >&2; exit 1; }
 # shellcheck source=../sync.bash
 source "$top/misc/goleash/sync.bash"
-base=$(find_base)
+state=${state:-$top/.goleash}
+find_base "$top/misc/goleash/base.sum" # sets base
 unset GOROOT GOFLAGS GOEXPERIMENT GODEBUG
 
 tmp=$(mktemp -d)
