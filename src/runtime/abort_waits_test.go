@@ -29,33 +29,43 @@ func (a *abortee) stillBlocked(t *testing.T, d time.Duration, where string) {
 }
 
 // Cond.Wait relocks c.L after its wait and must return holding it: an
-// abort that arrives while it waits for c.L lands after it returns.
+// abort that arrives while it waits for c.L lands after it returns, also
+// when c.L is a Locker of the caller's own, whose Lock is abort-safe code
+// calling Mutex.Lock.
 func TestAbortCondRelockHeld(t *testing.T) {
-	var mu sync.Mutex
-	c := sync.NewCond(&mu)
-	var held atomic.Bool
-	a := startAbortee(t, func() {
-		mu.Lock()
-		defer func() {
-			held.Store(!mu.TryLock())
+	for _, locker := range []string{"mutex", "user"} {
+		t.Run(locker, func(t *testing.T) {
+			var mu sync.Mutex
+			var l sync.Locker = &mu
+			if locker == "user" {
+				l = userLocker{&mu}
+			}
+			c := sync.NewCond(l)
+			var held atomic.Bool
+			a := startAbortee(t, func() {
+				l.Lock()
+				defer func() {
+					held.Store(!mu.TryLock())
+					l.Unlock()
+				}()
+				c.Wait()
+				for {
+					abortSpinCall() // the abort lands here
+				}
+			})
+			waitBlocked(t, a.h, "sync.Cond.Wait")
+			// Wake it while mu is held: it now waits for mu inside Cond.Wait.
+			mu.Lock()
+			c.Signal()
+			waitBlocked(t, a.h, "sync.Mutex.Lock")
+			a.h.Abort()
+			a.stillBlocked(t, 20*time.Millisecond, "Cond.Wait's relock")
 			mu.Unlock()
-		}()
-		c.Wait()
-		for {
-			abortSpinCall() // the abort lands here
-		}
-	})
-	waitBlocked(t, a.h, "sync.Cond.Wait")
-	// Wake it while mu is held: it now waits for mu inside Cond.Wait.
-	mu.Lock()
-	c.Signal()
-	waitBlocked(t, a.h, "sync.Mutex.Lock")
-	a.h.Abort()
-	a.stillBlocked(t, 20*time.Millisecond, "Cond.Wait's relock")
-	mu.Unlock()
-	a.wait(t)
-	if !held.Load() {
-		t.Errorf("Cond.Wait was left without its mutex")
+			a.wait(t)
+			if !held.Load() {
+				t.Errorf("Cond.Wait was left without its mutex")
+			}
+		})
 	}
 }
 
@@ -110,36 +120,6 @@ type userLocker struct{ mu *sync.Mutex }
 
 func (l userLocker) Lock()   { l.mu.Lock() }
 func (l userLocker) Unlock() { l.mu.Unlock() }
-
-// The relock of Cond.Wait is held even when c.L is a Locker of the
-// caller's own, whose Lock is abort-safe code calling Mutex.Lock.
-func TestAbortCondUserLockerRelockHeld(t *testing.T) {
-	var mu sync.Mutex
-	c := sync.NewCond(userLocker{&mu})
-	var held atomic.Bool
-	a := startAbortee(t, func() {
-		c.L.Lock()
-		defer func() {
-			held.Store(!mu.TryLock())
-			c.L.Unlock()
-		}()
-		c.Wait()
-		for {
-			abortSpinCall()
-		}
-	})
-	waitBlocked(t, a.h, "sync.Cond.Wait")
-	mu.Lock()
-	c.Signal()
-	waitBlocked(t, a.h, "sync.Mutex.Lock")
-	a.h.Abort()
-	a.stillBlocked(t, 20*time.Millisecond, "Cond.Wait's relock through a user Locker")
-	mu.Unlock()
-	a.wait(t)
-	if !held.Load() {
-		t.Errorf("Cond.Wait was left without its mutex")
-	}
-}
 
 // An abort that ends f of WaitGroup.Go ends it as quietly as Goexit
 // would: the WaitGroup counts it as done. Upstream, Go leaves the count
