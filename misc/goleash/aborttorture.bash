@@ -5,7 +5,7 @@
 
 # aborttorture.bash is the long run of the abort torture test
 # (TestAbortTorture and TestAbortFirstGC in package runtime; the programs
-# are in src/runtime/testdata/testprog/aborttorture.go). It runs the
+# are in src/runtime/testdata/testprognet/aborttorture.go). It runs the
 # torture test in several configurations, GOMAXPROCS 1, 2 and 4, the race
 # detector, and GODEBUG=gccheckmark=1, for a share of a time budget each,
 # and prints a table of aborts and failures per configuration. It exits

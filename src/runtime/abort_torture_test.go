@@ -67,7 +67,7 @@ func TestAbortFirstGC(t *testing.T) {
 	// leaked the semaphores and deadlocked the program, in 14 of 20
 	// runs; it happens once per process, so each run is a new one.
 	mustHaveAbortTorture(t)
-	exe, err := buildTestProg(t, "testprog")
+	exe, err := buildTestProg(t, "testprognet")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestAbortTorture(t *testing.T) {
 			t.Fatalf("GOLEASH_TORTURE_SEED: %v", err)
 		}
 	}
-	exe, err := buildTestProg(t, "testprog")
+	exe, err := buildTestProg(t, "testprognet")
 	if err != nil {
 		t.Fatal(err)
 	}

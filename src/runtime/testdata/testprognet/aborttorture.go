@@ -11,6 +11,9 @@
 // package runtime run these programs in fresh processes, since some paths
 // (the first GC starting its mark workers) happen once per process.
 
+// It lives in testprognet, not testprog: importing net makes a program
+// use cgo, which keeps testprog's deadlock tests from detecting deadlocks.
+
 package main
 
 import (
