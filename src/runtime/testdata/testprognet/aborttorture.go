@@ -58,8 +58,6 @@ type tortureWatch struct {
 	timeout time.Duration
 }
 
-var watchdogFired = "watchdog: the abort torture test made no progress in time"
-
 func startTortureWatch(timeout time.Duration) *tortureWatch {
 	w := &tortureWatch{timeout: timeout}
 	start := "start"
@@ -75,7 +73,9 @@ func startTortureWatch(timeout time.Duration) *tortureWatch {
 				} else {
 					println("FAIL: hung:", *w.step.Load())
 				}
-				panic(watchdogFired)
+				println("watchdog: the abort torture test made no progress in time")
+				syscall.Kill(os.Getpid(), syscall.SIGQUIT)
+				select {}
 			}
 		}
 	}()
@@ -414,19 +414,27 @@ func tortureSelect(s *tortureState, r *rand.Rand) {
 	}
 }
 
+// tortureChanClose closes, in a deferred call, the channel its children
+// range over. It waits for the children once they are told to end: a
+// loop that started goroutines faster than they ran to their end piled
+// up tens of thousands of runnable goroutines, and the scheduler's global
+// run queue starved the main goroutine for more than the watchdog's 20
+// seconds (go1.26.8 does the same with this loop).
 func tortureChanClose(s *tortureState, r *rand.Rand) {
 	for {
 		func() {
 			ch := make(chan int, r.IntN(3))
+			var children sync.WaitGroup
+			defer children.Wait()
 			// Closing ends the children, whether or not this goroutine
 			// is aborted.
 			defer close(ch)
 			for range 1 + r.IntN(4) {
-				go func() {
+				children.Go(func() {
 					for v := range ch {
 						s.sink.Add(uintptr(v))
 					}
-				}()
+				})
 			}
 			for i := range r.IntN(16) {
 				ch <- i
