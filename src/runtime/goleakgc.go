@@ -7,18 +7,22 @@
 // A leak-detection GC (goroutineLeakGC, mgc.go) leaves every goroutine that
 // is blocked forever in status _Gleaked until the next detection resets it.
 // The functions here let runtime/pprof ask which of those goroutines belong
-// to one test. The testing package gives each test's goroutine a profiler
-// label with a value unique to the test; goroutines inherit their creator's
-// labels (newproc1), so the label names the test that started a goroutine,
-// however deep the chain of go statements.
+// to one test. The testing package gives each test's goroutine a number
+// unique to that run of the test, g.leakTest; goroutines inherit their
+// creator's (newproc1), so it names the test that started a goroutine,
+// however deep the chain of go statements. A goroutine that time.AfterFunc
+// starts belongs to the test that created the timer (time_goAfterFunc).
+//
+// g.leakTest is not a profiler label: the code under test sees its labels,
+// and the profiles it writes, exactly as without -goleakgc.
 
 package runtime
 
 import (
 	"internal/profilerecord"
 	"internal/runtime/atomic"
-	"internal/runtime/pprof/label"
-	_ "unsafe" // for go:linkname
+	"internal/runtime/sys"
+	"unsafe"
 )
 
 // Periodic leak detection and its metrics.
@@ -90,22 +94,6 @@ func addGoroutineLeakMetrics() {
 	addGoroutineLeakRecoveryMetrics()
 }
 
-// goroutineLabel returns the value of gp's profiler label key.
-//
-// gp's labels are written only by gp itself, as a pointer to an immutable
-// set, so a racy read sees either the old or the new set.
-func goroutineLabel(gp *g, key string) (string, bool) {
-	if gp.labels == nil {
-		return "", false
-	}
-	for _, l := range (*label.Set)(gp.labels).List {
-		if l.Key == key {
-			return l.Value, true
-		}
-	}
-	return "", false
-}
-
 // retireTinyAllocs makes every P start a new tiny-allocation block, at the
 // start of a leak-detection cycle. gcMarkTinyAllocs marks the active blocks
 // whole, because later tiny allocations from them are not marked; a small
@@ -125,24 +113,58 @@ func retireTinyAllocs() {
 	}
 }
 
-// pprof_labeledGoroutines counts the live user goroutines, other than the
-// caller, whose profiler label key has the given value, and how many of
-// them are running or waiting to run. A test whose label no goroutine
-// carries cannot have leaked one; a goroutine that is running or runnable
-// has not blocked yet and cannot be found leaked yet.
+// testing_setGoroutineLeakTest makes the calling goroutine, and the
+// goroutines it starts from now on, belong to test; 0 belongs to none.
 //
-//go:linkname pprof_labeledGoroutines runtime/pprof.runtime_labeledGoroutines
-func pprof_labeledGoroutines(key, value string) (live, active int) {
+//go:linkname testing_setGoroutineLeakTest testing.runtime_setGoroutineLeakTest
+func testing_setGoroutineLeakTest(test uint32) {
+	getg().leakTest = test
+}
+
+// time_goroutineLeakTest returns the test that the calling goroutine
+// belongs to, for time.AfterFunc.
+//
+//go:linkname time_goroutineLeakTest time.runtime_goroutineLeakTest
+func time_goroutineLeakTest() uint32 {
+	return getg().leakTest
+}
+
+// time_goAfterFunc starts f, the function of a time.AfterFunc timer
+// created by a goroutine of test, as the go statement of the timer's
+// function (time.goFunc, the caller) would, in test. The timer runs on
+// whatever goroutine or system stack checks timers, whose own test is
+// unrelated.
+//
+//go:linkname time_goAfterFunc time.runtime_goAfterFunc
+func time_goAfterFunc(f func(), test uint32) {
+	gp := getg()
+	pc := sys.GetCallerPC()
+	fn := *(**funcval)(unsafe.Pointer(&f))
+	systemstack(func() {
+		newg := newproc1(fn, gp, pc, false, waitReasonZero)
+		newg.leakTest = test
+		runqput(gp.m.p.ptr(), newg, true)
+		if mainStarted {
+			wakep()
+		}
+	})
+}
+
+// pprof_testGoroutines counts the live user goroutines, other than the
+// caller, that belong to test (all of them if test is 0), and how many of
+// them are running or waiting to run. A test that no goroutine belongs to cannot have leaked one; a
+// goroutine that is running or runnable has not blocked yet and cannot be
+// found leaked yet.
+//
+//go:linkname pprof_testGoroutines runtime/pprof.runtime_testGoroutines
+func pprof_testGoroutines(test uint32) (live, active int) {
 	me := getg().m.curg
 	forEachG(func(gp *g) {
-		if gp == me || isSystemGoroutine(gp, false) {
+		if gp == me || test != 0 && gp.leakTest != test || isSystemGoroutine(gp, false) {
 			return
 		}
 		status := readgstatus(gp) &^ _Gscan
 		if status == _Gdead || status == _Gdeadextra || status == _Gidle {
-			return
-		}
-		if v, ok := goroutineLabel(gp, key); !ok || v != value {
 			return
 		}
 		live++
@@ -155,13 +177,12 @@ func pprof_labeledGoroutines(key, value string) (live, active int) {
 }
 
 // pprof_goroutineLeakRecords fills p with the goroutines that the last leak
-// detection found leaked and, if value is not empty, whose profiler label
-// key has that value. If p is too small it returns the number needed and
+// detection found leaked and, if test is not 0, that belong to test. If p is too small it returns the number needed and
 // false. The caller must hold runtime/pprof's goroutineLeakProfileLock, so
 // that no detection starts (and resets _Gleaked) meanwhile.
 //
 //go:linkname pprof_goroutineLeakRecords runtime/pprof.runtime_goroutineLeakRecords
-func pprof_goroutineLeakRecords(key, value string, p []profilerecord.LeakedGoroutine) (n int, ok bool) {
+func pprof_goroutineLeakRecords(test uint32, p []profilerecord.LeakedGoroutine) (n int, ok bool) {
 	pcbuf := makeProfStack()
 
 	// Leaked goroutines never run, but a concurrent GC may shrink their
@@ -172,11 +193,7 @@ func pprof_goroutineLeakRecords(key, value string, p []profilerecord.LeakedGorou
 		if readgstatus(gp)&^_Gscan != _Gleaked {
 			return false
 		}
-		if value == "" {
-			return true
-		}
-		v, ok := goroutineLabel(gp, key)
-		return ok && v == value
+		return test == 0 || gp.leakTest == test
 	}
 	forEachGRace(func(gp *g) {
 		if match(gp) {
@@ -192,13 +209,12 @@ func pprof_goroutineLeakRecords(key, value string, p []profilerecord.LeakedGorou
 			}
 			var sr profilerecord.StackRecord
 			systemstack(func() { saveg(^uintptr(0), ^uintptr(0), gp, &sr, pcbuf) })
-			lv, _ := goroutineLabel(gp, key)
 			p[i] = profilerecord.LeakedGoroutine{
 				ID:         gp.goid,
 				ParentID:   gp.parentGoid,
 				GoPC:       gp.gopc,
 				WaitReason: gp.waitreason.String(),
-				Label:      lv,
+				Test:       gp.leakTest,
 				Stack:      sr.Stack,
 			}
 			i++

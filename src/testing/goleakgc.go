@@ -6,7 +6,6 @@ package testing
 
 import (
 	"cmp"
-	"context"
 	"flag"
 	"fmt"
 	"internal/profilerecord"
@@ -18,29 +17,29 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	_ "unsafe" // for go:linkname
 )
 
 // Goroutine leak checks: go test -goleakgc.
 //
-// Each test's goroutine carries the profiler label goleakgc.test with a
-// value unique to that run of that test, and every goroutine it starts
-// inherits the label, however deep the chain of go statements. When the
-// test and its subtests have finished, the garbage collector's leak
-// detector (the goroutineleak profile of runtime/pprof) finds the
-// goroutines that are blocked forever on a channel or sync primitive that
-// no goroutine that may still run can reach; those with the test's label
-// fail the test. At the end of the package run a last detection reports
-// the leaks that no test's check saw: goroutines that blocked after their
-// test ended, and goroutines started outside any test (init, TestMain,
-// examples, benchmarks).
+// Each test's goroutine belongs to that run of that test, and so does
+// every goroutine it starts, however deep the chain of go statements, and
+// every goroutine started by a time.AfterFunc timer that it created: the
+// runtime keeps the test's number in the goroutine and copies it at each go
+// statement. It is not a profiler label: the code under test sees its own
+// labels, and writes its profiles, as without -goleakgc. When the test and
+// its subtests have finished, the garbage collector's leak detector (the
+// goroutineleak profile of runtime/pprof) finds the goroutines that are
+// blocked forever on a channel or sync primitive that no goroutine that may
+// still run can reach; those of the test fail it. At the end of the package
+// run a last detection reports the leaks that no test's check saw:
+// goroutines that blocked after their test ended, and goroutines started
+// outside any test (init, TestMain, examples, benchmarks).
 //
 // There are no sleeps and no retries: a goroutine is reported only when
 // the collector proved that nothing can ever wake it. A goroutine that is
 // still running, sleeping, or waiting for the network, a timer or a system
 // call is never reported.
-
-// goleakLabel is the profiler label that names a goroutine's test.
-const goleakLabel = "goleakgc.test"
 
 var goleakgc *bool
 
@@ -52,18 +51,21 @@ func initGoleakgcFlag() {
 // testing/internal/testdeps. It is separate from testDeps so that callers of
 // MainStart with their own testDeps keep working, without -goleakgc.
 type goleakDeps interface {
-	GoroutineLeaks(key, value string) []profilerecord.LeakedGoroutine
-	WithGoroutineLabel(ctx context.Context, key, value string) context.Context
-	SetGoroutineLabels(ctx context.Context)
+	GoroutineLeaks(test uint32) []profilerecord.LeakedGoroutine
 }
+
+// runtime_setGoroutineLeakTest is implemented in runtime/goleakgc.go.
+//
+//go:linkname runtime_setGoroutineLeakTest
+func runtime_setGoroutineLeakTest(test uint32)
 
 // goleak is the state of the leak checks of one test binary.
 var goleak struct {
 	deps   goleakDeps // nil if the test binary cannot check leaks
-	nextID atomic.Uint64
+	nextID atomic.Uint32
 
 	mu       sync.Mutex
-	tests    map[string]*leakCheck // by label value; all tests of the run
+	tests    map[uint32]*leakCheck // by id; all tests of the run
 	reported map[uint64]bool       // goroutine IDs already reported or allowed
 	allowed  int                   // leaked goroutines let through by AllowGoroutineLeak
 	mAllow   []string              // functions passed to (*M).AllowGoroutineLeak
@@ -71,8 +73,7 @@ var goleak struct {
 
 // leakCheck is the leak-check state of one run of one test.
 type leakCheck struct {
-	id     uint64     // order in which tests started; unique per run of a test
-	label  string     // value of goleakLabel for the test's goroutines: id in decimal
+	id     uint32     // order in which tests started; unique per run of a test; the runtime's g.leakTest
 	name   string     // the test's full name
 	parent *leakCheck // nil for a top-level test
 
@@ -82,37 +83,33 @@ type leakCheck struct {
 
 func goleakEnabled() bool { return goleakgc != nil && *goleakgc && goleak.deps != nil }
 
-// initLeakCheck gives the new test t a label of its own, on its context
-// too, so that pprof.Do(t.Context(), ...) keeps it. It runs in Run, before
-// t's goroutine starts.
+// initLeakCheck gives the new test t a number of its own. It runs in Run,
+// before t's goroutine starts.
 func (t *T) initLeakCheck() {
 	if !goleakEnabled() || t.isSynctest {
 		return
 	}
-	id := goleak.nextID.Add(1)
 	lc := &leakCheck{
-		id:    id,
-		label: strconv.FormatUint(id, 10),
-		name:  t.name,
+		id:   goleak.nextID.Add(1),
+		name: t.name,
 	}
 	if t.parent != nil {
 		lc.parent = t.parent.leak
 	}
 	goleak.mu.Lock()
 	if goleak.tests == nil {
-		goleak.tests = make(map[string]*leakCheck)
+		goleak.tests = make(map[uint32]*leakCheck)
 	}
-	goleak.tests[lc.label] = lc
+	goleak.tests[lc.id] = lc
 	goleak.mu.Unlock()
 	t.leak = lc
-	t.ctx = goleak.deps.WithGoroutineLabel(t.ctx, goleakLabel, lc.label)
 }
 
-// setLeakLabel labels the test's goroutine; it runs first in tRunner.
-// The label replaces the labels the goroutine inherited from its parent.
-func (t *T) setLeakLabel() {
+// setLeakTest makes the test's goroutine, and those it starts, belong to
+// the test instead of its parent; it runs first in tRunner.
+func (t *T) setLeakTest() {
 	if t.leak != nil {
-		goleak.deps.SetGoroutineLabels(t.ctx)
+		runtime_setGoroutineLeakTest(t.leak.id)
 	}
 }
 
@@ -209,7 +206,7 @@ func (t *T) checkGoroutineLeaks() {
 	if t.leak == nil {
 		return
 	}
-	leaks := goleak.deps.GoroutineLeaks(goleakLabel, t.leak.label)
+	leaks := goleak.deps.GoroutineLeaks(t.leak.id)
 	if len(leaks) == 0 {
 		return
 	}
@@ -242,12 +239,12 @@ func (m *M) checkGoroutineLeaks() bool {
 		}
 		return true
 	}
-	leaks := goleak.deps.GoroutineLeaks(goleakLabel, "")
+	leaks := goleak.deps.GoroutineLeaks(0)
 	goleak.mu.Lock()
 	owners := goleak.tests
 	mAllow := slices.Clone(goleak.mAllow)
 	goleak.mu.Unlock()
-	owner := func(g *profilerecord.LeakedGoroutine) *leakCheck { return owners[g.Label] }
+	owner := func(g *profilerecord.LeakedGoroutine) *leakCheck { return owners[g.Test] }
 	bad, _ := splitLeaks(leaks, func(g *profilerecord.LeakedGoroutine) []string {
 		if lc := owner(g); lc != nil {
 			return lc.allowList()

@@ -11,6 +11,6 @@ type LeakedGoroutine struct {
 	ParentID   uint64    // ID of the goroutine that created it
 	GoPC       uintptr   // return PC of the go statement that created it
 	WaitReason string    // what it waits for: "chan send", "sync.Mutex.Lock", ...
-	Label      string    // value of the profiler label the caller asked for, if set
+	Test       uint32    // the go test -goleakgc test it belongs to (runtime's g.leakTest); 0 if none
 	Stack      []uintptr // return PCs of its stack, innermost first
 }

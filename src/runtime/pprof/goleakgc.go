@@ -8,14 +8,15 @@ import (
 	"internal/profilerecord"
 	"runtime"
 	"sync/atomic"
+	"time"
 	_ "unsafe" // for go:linkname
 )
 
-// runtime_labeledGoroutines is defined in runtime/goleakgc.go.
-func runtime_labeledGoroutines(key, value string) (live, active int)
+// runtime_testGoroutines is defined in runtime/goleakgc.go.
+func runtime_testGoroutines(test uint32) (live, active int)
 
 // runtime_goroutineLeakRecords is defined in runtime/goleakgc.go.
-func runtime_goroutineLeakRecords(key, value string, p []profilerecord.LeakedGoroutine) (n int, ok bool)
+func runtime_goroutineLeakRecords(test uint32, p []profilerecord.LeakedGoroutine) (n int, ok bool)
 
 // countGoroutineLeak is the goroutineleak profile's Count: it runs a
 // leak-detection GC, so that the count is never stale (golang/go#80311).
@@ -30,35 +31,46 @@ func countGoroutineLeak() int {
 // written only under goroutineLeakProfileLock.
 var goroutineLeakChecks atomic.Uint64
 
-// maxYields bounds how often goroutineLeaks yields the processor to
-// goroutines that have not blocked yet.
-const maxYields = 100
+// maxYieldTime bounds how long goroutineLeaks yields the processor to
+// goroutines that have not blocked yet. It is a time, not a number of
+// yields: on a loaded machine the goroutines a test just started may sit
+// in another P's run queue for many of the caller's yields, and checking
+// before they block would miss their leak (seen as a flaky
+// TestParallel/leaks in cmd/go's test_goleakgc.txt). A goroutine that
+// never blocks, such as one that spins, costs the check this much.
+const maxYieldTime = time.Second
 
 // goroutineLeaks returns the goroutines that are blocked forever and, if
-// value is not empty, carry the profiler label key=value. It is the engine
-// of go test -goleakgc, reached by testing/internal/testdeps.
+// test is not 0, belong to that test (the runtime's g.leakTest, set by the
+// testing package). It is the engine of go test -goleakgc, reached by
+// testing/internal/testdeps.
 //
 // The answer is exact for what the leak detector covers: a goroutine is
 // returned only if a leak-detection GC that started after the call found
 // it unreachable from every goroutine that may still run. Goroutines that
-// are still running are not leaked yet. Goroutines labeled key=value that
-// were started but have not run yet get the processor first (a bounded
-// number of yields), so that a test's check sees the goroutines it just
+// are still running are not leaked yet. Goroutines of test (of any test,
+// and of none, if test is 0) that were started but have not run yet get
+// the processor first (for at most
+// maxYieldTime), so that a test's check sees the goroutines it just
 // started block.
 //
 //go:linkname goroutineLeaks
-func goroutineLeaks(key, value string) []profilerecord.LeakedGoroutine {
-	if value != "" {
-		for i := 0; ; i++ {
-			live, active := runtime_labeledGoroutines(key, value)
-			if live == 0 {
-				return nil // the common case: no GC at all
-			}
-			if active == 0 || i == maxYields {
-				break
-			}
-			runtime.Gosched()
+func goroutineLeaks(test uint32) []profilerecord.LeakedGoroutine {
+	var deadline time.Time
+	for {
+		live, active := runtime_testGoroutines(test)
+		if live == 0 {
+			return nil // the common case: no GC at all
 		}
+		if active == 0 {
+			break
+		}
+		if deadline.IsZero() {
+			deadline = time.Now().Add(maxYieldTime)
+		} else if time.Now().After(deadline) {
+			break
+		}
+		runtime.Gosched()
 	}
 
 	arrived := goroutineLeakChecks.Load()
@@ -77,7 +89,7 @@ func goroutineLeaks(key, value string) []profilerecord.LeakedGoroutine {
 	}
 	var p []profilerecord.LeakedGoroutine
 	for {
-		n, ok := runtime_goroutineLeakRecords(key, value, p)
+		n, ok := runtime_goroutineLeakRecords(test, p)
 		if ok {
 			return p[:n]
 		}

@@ -5,7 +5,6 @@
 package pprof
 
 import (
-	"context"
 	"internal/testenv"
 	"os"
 	"runtime"
@@ -13,7 +12,35 @@ import (
 	"sync"
 	"testing"
 	"time"
+	_ "unsafe" // for go:linkname
 )
+
+// The runtime's functions that the testing package and time.AfterFunc use
+// to read and set the test a goroutine belongs to (runtime/goleakgc.go).
+//
+//go:linkname setGoroutineLeakTest testing.runtime_setGoroutineLeakTest
+func setGoroutineLeakTest(test uint32)
+
+//go:linkname goroutineLeakTest time.runtime_goroutineLeakTest
+func goroutineLeakTest() uint32
+
+// Test numbers of the goroutines these tests start, far from those that
+// go test -goleakgc gives tests, so that they can run under it.
+const (
+	leakTestChan = 1<<31 + iota
+	leakTestNone
+	leakTestReachable
+	leakTestMutex
+)
+
+// inLeakTest runs f with the calling goroutine in test, so that the
+// goroutines f starts belong to test.
+func inLeakTest(test uint32, f func()) {
+	saved := goroutineLeakTest()
+	setGoroutineLeakTest(test)
+	defer setGoroutineLeakTest(saved)
+	f()
+}
 
 // The leaks of these tests stay leaked for the life of the process, so they
 // run in a child process of their own.
@@ -44,7 +71,7 @@ func TestGoroutineLeaksHelper(t *testing.T) {
 	}
 
 	started := make(chan bool)
-	Do(context.Background(), Labels("leaktest", "chan"), func(context.Context) {
+	inLeakTest(leakTestChan, func() {
 		go func() {
 			ch := make(chan int)
 			started <- true
@@ -64,13 +91,13 @@ func TestGoroutineLeaksHelper(t *testing.T) {
 		t.Fatalf("Count() = %d after one leak, want 1", n)
 	}
 
-	leaks := goroutineLeaks("leaktest", "chan")
+	leaks := goroutineLeaks(leakTestChan)
 	if len(leaks) != 1 {
 		t.Fatalf("goroutineLeaks(chan) returned %d goroutines, want 1", len(leaks))
 	}
 	g := leaks[0]
-	if g.WaitReason != "chan receive" || g.Label != "chan" {
-		t.Errorf("leaked goroutine waits for %q with label %q, want chan receive, chan", g.WaitReason, g.Label)
+	if g.WaitReason != "chan receive" || g.Test != leakTestChan {
+		t.Errorf("leaked goroutine waits for %q in test %d, want chan receive, %d", g.WaitReason, g.Test, leakTestChan)
 	}
 	creator, _ := runtime.CallersFrames([]uintptr{g.GoPC}).Next()
 	if !strings.HasSuffix(creator.Function, "TestGoroutineLeaksHelper.func1") {
@@ -89,23 +116,23 @@ func TestGoroutineLeaksHelper(t *testing.T) {
 		t.Errorf("leaked goroutine's stack %v does not name where it blocks", stack)
 	}
 
-	// Another label, which no goroutine carries.
-	if leaks := goroutineLeaks("leaktest", "none"); leaks != nil {
+	// Another test, which no goroutine belongs to.
+	if leaks := goroutineLeaks(leakTestNone); leaks != nil {
 		t.Errorf("goroutineLeaks(none) = %v, want nil", leaks)
 	}
 
 	// A goroutine blocked on a reachable channel is not leaked.
 	reachable := make(chan int)
-	Do(context.Background(), Labels("leaktest", "reachable"), func(context.Context) {
+	inLeakTest(leakTestReachable, func() {
 		go func() { <-reachable }()
 	})
-	if leaks := goroutineLeaks("leaktest", "reachable"); leaks != nil {
+	if leaks := goroutineLeaks(leakTestReachable); leaks != nil {
 		t.Errorf("goroutine blocked on a reachable channel reported leaked")
 	}
 
 	// A mutex small enough for the tiny allocator, alone in the active tiny
 	// block: the detector must not see it through the block.
-	Do(context.Background(), Labels("leaktest", "mutex"), func(context.Context) {
+	inLeakTest(leakTestMutex, func() {
 		mu := new(sync.Mutex)
 		mu.Lock()
 		go func() {
@@ -114,13 +141,13 @@ func TestGoroutineLeaksHelper(t *testing.T) {
 		}()
 	})
 	<-started
-	if leaks := goroutineLeaks("leaktest", "mutex"); len(leaks) != 1 || leaks[0].WaitReason != "sync.Mutex.Lock" {
+	if leaks := goroutineLeaks(leakTestMutex); len(leaks) != 1 || leaks[0].WaitReason != "sync.Mutex.Lock" {
 		t.Errorf("goroutineLeaks(mutex) = %v, want one goroutine in sync.Mutex.Lock", leaks)
 	}
 
-	// All of them, whatever their labels.
-	if leaks := goroutineLeaks("leaktest", ""); len(leaks) != 2 {
-		t.Errorf("goroutineLeaks(\"\") returned %d goroutines, want 2", len(leaks))
+	// All of them, whatever their tests.
+	if leaks := goroutineLeaks(0); len(leaks) != 2 {
+		t.Errorf("goroutineLeaks(0) returned %d goroutines, want 2", len(leaks))
 	}
 	reachable <- 1
 }

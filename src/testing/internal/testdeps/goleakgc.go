@@ -5,31 +5,17 @@
 package testdeps
 
 import (
-	"context"
 	"internal/profilerecord"
-	"runtime/pprof"
 	_ "unsafe" // for go:linkname
 )
 
 // goroutineLeaks is implemented in runtime/pprof/goleakgc.go.
 //
 //go:linkname goroutineLeaks runtime/pprof.goroutineLeaks
-func goroutineLeaks(key, value string) []profilerecord.LeakedGoroutine
+func goroutineLeaks(test uint32) []profilerecord.LeakedGoroutine
 
-// GoroutineLeaks returns the goroutines that are blocked forever and carry
-// the profiler label key=value (all of them if value is empty), for
-// go test -goleakgc.
-func (TestDeps) GoroutineLeaks(key, value string) []profilerecord.LeakedGoroutine {
-	return goroutineLeaks(key, value)
-}
-
-// WithGoroutineLabel returns ctx with the profiler label key=value added.
-func (TestDeps) WithGoroutineLabel(ctx context.Context, key, value string) context.Context {
-	return pprof.WithLabels(ctx, pprof.Labels(key, value))
-}
-
-// SetGoroutineLabels sets the calling goroutine's profiler labels to those
-// of ctx.
-func (TestDeps) SetGoroutineLabels(ctx context.Context) {
-	pprof.SetGoroutineLabels(ctx)
+// GoroutineLeaks returns the goroutines that are blocked forever and belong
+// to test (all of them if test is 0), for go test -goleakgc.
+func (TestDeps) GoroutineLeaks(test uint32) []profilerecord.LeakedGoroutine {
+	return goroutineLeaks(test)
 }
