@@ -462,6 +462,16 @@ func abortSafeCallSite(pc uintptr) bool {
 // abortSafeFunc reports whether every function at pc, the inlined ones
 // included, is code where a panic may appear.
 //
+// The inlined methods and functions of sync/atomic are the exception: an
+// atomic operation is one instruction, or a load-linked/store-conditional
+// loop that leaves nothing half done wherever it stops, and a panic at it
+// is a panic before or after it. Their bodies are most of a loop that spins on
+// an atomic flag (for !stop.Load() {}), whose only other instruction is a
+// branch that the processor fuses with the comparison before it, so that
+// no signal ever lands on it: refusing them left such a loop unabortable.
+// The functions of sync/atomic that are not inlined (Value's methods) pin
+// the P, which abortMState refuses.
+//
 //go:nosplit
 func abortSafeFunc(f funcInfo, pc uintptr) bool {
 	if f.flag&abi.FuncFlagAsm != 0 {
@@ -473,7 +483,8 @@ func abortSafeFunc(f funcInfo, pc uintptr) bool {
 		if sf.funcID != abi.FuncIDNormal && sf.funcID != abi.FuncIDWrapper {
 			return false
 		}
-		if !abortSafePackage(funcNamePackage(sf.name())) {
+		pkg := funcNamePackage(sf.name())
+		if !abortSafePackage(pkg) && !(pkg == "sync/atomic" && u.isInlined(uf)) {
 			return false
 		}
 	}
@@ -500,29 +511,40 @@ func abortSafeFunc(f funcInfo, pc uintptr) bool {
 // calleeEntry is the entry of the function that u's current frame calls,
 // if any.
 func abortOuterFramesSafe(u *unwinder, calleeEntry uintptr) bool {
+	safe, _ := abortOuterFrames(u, calleeEntry)
+	return safe
+}
+
+// abortOuterFrames is abortOuterFramesSafe; if the frames are safe, it
+// also reports whether one of them is sync.(*Cond).Wait, so that
+// abortParkedCallerSafe walks a stack once.
+func abortOuterFrames(u *unwinder, calleeEntry uintptr) (safe, inCondWait bool) {
 	for ; u.valid(); u.next() {
 		f := u.frame.fn
 		name := funcname(f)
 		if name == "runtime.deferreturn" {
-			return false
+			return false, false
+		}
+		if name == "sync.(*Cond).Wait" {
+			inCondWait = true
 		}
 		if calleeEntry != 0 && abortInOpenDeferredCall(&u.frame, calleeEntry) {
-			return false
+			return false, false
 		}
 		calleeEntry = f.entry()
 		pkg := funcNamePackage(name)
 		if abortHeldPackage(pkg) {
-			return false
+			return false, false
 		}
 		if !abortSafePackage(pkg) {
 			continue
 		}
 		if pcdatavalue(f, abi.PCDATA_UnsafePoint, u.symPC()) == abi.UnsafePointUnsafe ||
 			abortLockHeld(f, u.symPC()) {
-			return false
+			return false, false
 		}
 	}
-	return true
+	return true, inCondWait
 }
 
 // abortLockHeld reports whether f runs at pc with a lock held that it
@@ -751,27 +773,19 @@ func abortIOEntry(entry string) bool {
 		stringslite.HasPrefix(method, "Accept")
 }
 
-// abortInCondWait reports whether gp, stopped, runs inside
-// sync.(*Cond).Wait. A wait for c.L there is the relock that Wait must
-// return from holding c.L, even when c.L is the caller's own Locker
-// whose Lock calls a sync.Mutex's.
-func abortInCondWait(gp *g) bool {
-	var u unwinder
-	for u.init(gp, unwindSilentErrors); u.valid(); u.next() {
-		if funcname(u.frame.fn) == "sync.(*Cond).Wait" {
-			return true
-		}
-	}
-	return false
-}
-
 // abortParkedCallerSafe reports whether gp waits where an abort may
 // cancel the wait: the function it entered the primitive packages through
-// is an entry that abortWaitEntry accepts for its wait reason, and the
-// code that called that function is code where a panic may appear. gp
-// must be stopped (its scan bit held).
+// is an entry that abortWaitEntry accepts for its wait reason, the code
+// that called that function is code where a panic may appear, and the
+// wait is not inside sync.(*Cond).Wait unless it is Wait's own. A wait
+// for c.L inside Cond.Wait is the relock that Wait must return from
+// holding c.L, even when c.L is the caller's own Locker whose Lock calls
+// a sync.Mutex's. gp must be stopped (its scan bit held).
+//
+// It walks gp's stack once: abortWake's cost is mostly this walk.
 func abortParkedCallerSafe(gp *g) bool {
 	entry := ""
+	inCondWait := false
 	var u unwinder
 	for u.init(gp, unwindSilentErrors); u.valid(); u.next() {
 		iu, uf := newInlineUnwinder(u.frame.fn, u.symPC())
@@ -781,12 +795,15 @@ func abortParkedCallerSafe(gp *g) bool {
 			pkg := funcNamePackage(name)
 			if abortPrimitivePackage(pkg) {
 				entry = name
+				inCondWait = inCondWait || name == "sync.(*Cond).Wait"
 				continue
 			}
-			return abortWaitEntry(gp.waitreason, entry) &&
-				(sf.funcID == abi.FuncIDNormal || sf.funcID == abi.FuncIDWrapper) && abortSafePackage(pkg) &&
-				(gp.waitreason == waitReasonSyncCondWait || !abortInCondWait(gp)) &&
-				abortOuterFramesSafe(&u, 0)
+			if !abortWaitEntry(gp.waitreason, entry) ||
+				sf.funcID != abi.FuncIDNormal && sf.funcID != abi.FuncIDWrapper || !abortSafePackage(pkg) {
+				return false
+			}
+			safe, outerCondWait := abortOuterFrames(&u, 0)
+			return safe && (gp.waitreason == waitReasonSyncCondWait || !inCondWait && !outerCondWait)
 		}
 	}
 	return false
