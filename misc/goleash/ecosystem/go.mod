@@ -1,0 +1,3 @@
+module goleash.dev/misc/ecosystem
+
+go 1.26.0

@@ -1,0 +1,3 @@
+module example.com/abortdemo
+
+go 1.26.0
