@@ -1012,3 +1012,66 @@ func abortPendingForTraceback(gp *g) bool {
 	return gp.abortReq.Load() == gp.goid && gp.abortReq.Load() != 0
 }
 
+// abortDeferFrameReady reports whether f, a function that defers, has its
+// frame complete and its defer state initialized at pc, so that a panic
+// injected there finds valid defer bits and the GC may scan the frame with
+// the stack map of its deferreturn call.
+//
+// The SP delta refuses the prologue before the frame is allocated and the
+// epilogues. The compiler marks the frame zeroing and the entry block
+// unsafe (cmd/compile/internal/ssagen.markDeferPrologueUnsafe and
+// liveness.markDeferEntryUnsafe), but the assembler's prologue, which comes
+// first, ends with instructions it marks safe after the SP delta has
+// reached its maximum: on arm64 the frame pointer is saved and set there,
+// on riscv64, loong64, mips and s390x the link register is stored again.
+// Upstream's asynchronous preemption may stop there; an abort must not. So
+// pc must also lie at or after the first unsafe point that follows the
+// first instruction at the full SP delta: the start of the compiler's
+// mark. On amd64, 386, arm and ppc64 the two coincide.
+//
+//go:nosplit
+func abortDeferFrameReady(f funcInfo, pc uintptr) bool {
+	most := funcMaxSPDelta(f)
+	if funcspdelta(f, pc) != most {
+		return false
+	}
+	datap := f.datap
+	// The first pc at which the SP delta is most.
+	p := datap.pctab[f.pcsp:]
+	at, val := f.entry(), int32(-1)
+	framed := uintptr(0)
+	for {
+		prev := at
+		var ok bool
+		if p, ok = step(p, &at, &val, at == f.entry()); !ok {
+			return false
+		}
+		if val == most { // val applies to [prev, at)
+			framed = prev
+			break
+		}
+	}
+	if pc < framed {
+		return false
+	}
+	// The first unsafe point at or after it.
+	if abi.PCDATA_UnsafePoint >= f.npcdata {
+		return false
+	}
+	off := pcdatastart(f, abi.PCDATA_UnsafePoint)
+	if off == 0 {
+		return false
+	}
+	p = datap.pctab[off:]
+	at, val = f.entry(), int32(-1)
+	for {
+		prev := at
+		var ok bool
+		if p, ok = step(p, &at, &val, at == f.entry()); !ok {
+			return false
+		}
+		if val == abi.UnsafePointUnsafe && at > framed {
+			return pc >= max(prev, framed)
+		}
+	}
+}

@@ -19,9 +19,7 @@ const sigAbort = ^uint32(0)
 // or, if its function defers, as stopped at its deferreturn call, which is
 // where a recovered panic resumes it. For a function that defers, pc must
 // therefore lie where the frame is complete and its defer state
-// initialized: not in the prologue or epilogue (the SP delta says so), and
-// not in the entry block, which the compiler marks unsafe in such
-// functions (cmd/compile/internal/liveness, markOpenDeferEntryUnsafe).
+// initialized (abortDeferFrameReady).
 //
 //go:nosplit
 //go:nowritebarrierrec
@@ -34,7 +32,7 @@ func abortAtAsyncSafePoint(gp *g, ctxt *sigctxt, pc uintptr) bool {
 		abortRetry.Store(true)
 		return false
 	}
-	if abortLockHeld(f, pc) || f.deferreturn != 0 && funcspdelta(f, pc) != funcMaxSPDelta(f) {
+	if abortLockHeld(f, pc) || f.deferreturn != 0 && !abortDeferFrameReady(f, pc) {
 		abortRetry.Store(true)
 		return false
 	}
