@@ -10,6 +10,13 @@
 # The default suite, in -short mode where Go has one, runs:
 #
 #	fork        the tests of the build itself (misc/goleash/*_test.bash)
+#	ports       cross-builds for the ports Go supports: std for the
+#	            first-class ones, the fork's packages for the others, the
+#	            fork's test binaries for all (misc/goleash/ports.bash -ci)
+#	qemu-arm64  the fork's runtime, sync, testing and runtime/pprof tests
+#	            for linux/arm64 under qemu-user (misc/goleash/qemu.bash
+#	            -short); it fails if qemu-aarch64 is not registered with
+#	            binfmt_misc, which .ci/run sets up
 #	api         the API check against api/ (go1.*.txt and the fork's api/next)
 #	relnote     every api/next file has its release note under doc/next
 #	testdir     the fork's own files under test/, through cmd/internal/testdir
@@ -142,6 +149,8 @@ mapfile -t pkgs < <(
 for t in misc/goleash/*_test.bash; do
 	step "fork-$(basename "$t" _test.bash)" bash "$t"
 done
+step ports bash misc/goleash/ports.bash -ci
+step qemu-arm64 bash misc/goleash/qemu.bash -short arm64
 needs api -- api go test -count=1 -run '^TestCheck$' cmd/api -check
 step relnote go test -count=1 cmd/relnote -check
 if ((${#testdir_files[@]})); then
