@@ -27,7 +27,7 @@ func goroutineLeakTest() uint32
 // Test numbers of the goroutines these tests start, far from those that
 // go test -goleakgc gives tests, so that they can run under it.
 const (
-	leakTestChan = 1<<31 + iota
+	leakTestChan uint32 = 1<<31 + iota
 	leakTestNone
 	leakTestReachable
 	leakTestMutex
