@@ -729,6 +729,8 @@ func abortWaitEntry(reason waitReason, entry string) bool {
 		return entry == "runtime.selectgo"
 	case waitReasonSelectNoCases:
 		return entry == "runtime.block"
+	case waitReasonLockToRecv:
+		return stringslite.HasPrefix(entry, "runtime.LockToRecvOSThread[")
 	case waitReasonSleep:
 		return entry == "time.Sleep" // runtime.timeSleep's symbol
 	case waitReasonIOWait:
@@ -828,7 +830,7 @@ func abortWake(gp *g) bool {
 		}
 		procyield(10)
 	}
-	var c *hchan
+	var c, binder *hchan
 	var sema *uint32
 	var notify *notifyList
 	claimed := false
@@ -847,6 +849,11 @@ func abortWake(gp *g) bool {
 			// Claimed below, under the channel lock.
 			if sg := gp.waiting; sg != nil {
 				c = sg.c.get()
+			}
+		case waitReasonLockToRecv:
+			// Claimed below, under the channel lock (lockrecv.go).
+			if sg := gp.waiting; sg != nil {
+				binder = sg.c.get()
 			}
 		case waitReasonSleep:
 			// The timer function readies gp only if it runs; a stop
@@ -887,6 +894,8 @@ func abortWake(gp *g) bool {
 	switch {
 	case c != nil:
 		claimed = abortChanCancel(gp, c)
+	case binder != nil:
+		claimed = lockedRecvAbortCancel(gp, binder)
 	case sema != nil:
 		claimed = abortSemaCancel(gp, sema)
 	case notify != nil:

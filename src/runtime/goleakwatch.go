@@ -125,7 +125,7 @@ var goroutineLeakWatchDisabled bool
 // fixed point instead of at once, and the results stay the same.
 func goroutineLeakWaitObjects(gp *g, f func(p unsafe.Pointer)) {
 	switch gp.waitreason {
-	case waitReasonChanReceive, waitReasonSelect, waitReasonChanSend:
+	case waitReasonChanReceive, waitReasonSelect, waitReasonChanSend, waitReasonLockToRecv:
 		for sg := gp.waiting; sg != nil; sg = sg.waitlink {
 			f(unsafe.Pointer(sg.c.get()))
 		}

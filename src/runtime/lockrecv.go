@@ -86,8 +86,13 @@ const (
 // unlocked goroutines would, without the cost of switching threads.
 //
 // If no goroutine is receiving on ch, LockToRecvOSThread waits until one
-// is. It panics if ch is nil or closed, if the calling goroutine is
-// already wired to a thread, or if the receiving goroutine is not.
+// starts to: the wiring is made then, and holds even if the receive
+// completes before the calling goroutine runs again. It panics if ch is
+// nil or closed (also when ch is closed while it waits), if the calling
+// goroutine is already wired to a thread, or if the receiving goroutine
+// is not. The wait is like a receive on ch: (*GoroutineHandle).Abort
+// cancels it, and the garbage collector's leak detection reports a
+// goroutine that waits on a channel nothing else can reach.
 //
 // [UnlockOSThread] undoes it: as for LockOSThread, calls nest, and the
 // goroutine is unwired by as many calls to UnlockOSThread as it made to
@@ -111,49 +116,266 @@ func lockToRecvOSThread(c *hchan) {
 	if gp.lockedm != 0 || gp.m.lockedExt != 0 || gp.m.lockedInt != 0 {
 		panic(plainError("runtime: LockToRecvOSThread: the goroutine is already locked to a thread"))
 	}
-	for delay := int64(1000); ; delay = min(2*delay, 1e6) {
-		lock(&c.lock)
-		if c.closed != 0 {
-			unlock(&c.lock)
-			panic(plainError("runtime: LockToRecvOSThread of closed channel"))
+	lock(&c.lock)
+	if c.closed != 0 {
+		unlock(&c.lock)
+		panic(plainError("runtime: LockToRecvOSThread of closed channel"))
+	}
+	var owner *g
+	for sg := c.recvq.first; sg != nil; sg = sg.next {
+		if sg.g != nil {
+			owner = sg.g
+			break
 		}
-		var owner *g
-		for sg := c.recvq.first; sg != nil; sg = sg.next {
-			if sg.g != nil {
-				owner = sg.g
-				break
-			}
-		}
-		if owner == nil {
-			unlock(&c.lock)
-			timeSleep(delay)
+	}
+	if owner == nil {
+		// Wait for a receiver, which binds gp (lockedRecvReceiving)
+		// and readies it on its thread: nothing left to do but
+		// report what it found.
+		lockedRecvCheck(lockedRecvWait(c, gp))
+		return
+	}
+	// owner is parked in c's queue, so it cannot unlock or exit before
+	// the binding is counted.
+	mp, result := lockedRecvTarget(owner)
+	if result == lockedRecvBound {
+		lockedRecvBind(gp, mp)
+	}
+	unlock(&c.lock)
+	if lockedRecvCheck(result) {
+		// Move to the thread: the M that schedules gp next hands it
+		// to mp (startlockedm).
+		Gosched()
+	}
+}
+
+// What a binder learns from the goroutine receiving on its channel.
+const (
+	lockedRecvWaiting       uint32 = iota // no receiver yet
+	lockedRecvBound                       // bound to the receiver's thread
+	lockedRecvClosed                      // the channel was closed
+	lockedRecvNotLocked                   // the receiver is not locked to a thread
+	lockedRecvRuntimeLocked               // the receiver's thread is locked by the runtime
+	lockedRecvNoThreads                   // wasm: there is only one thread
+)
+
+// lockedRecvTarget reports whether a goroutine may be bound to the thread
+// of owner, a goroutine receiving on a channel whose lock is held, and
+// the M it would be bound to. owner is parked on the channel or is the
+// caller: it cannot change its locking meanwhile.
+func lockedRecvTarget(owner *g) (*m, uint32) {
+	mp := owner.lockedm.ptr()
+	switch {
+	case mp == nil:
+		return nil, lockedRecvNotLocked
+	case mp.isextra || mp.lockedInt != 0:
+		return nil, lockedRecvRuntimeLocked
+	case GOARCH == "wasm":
+		return nil, lockedRecvNoThreads
+	}
+	return mp, lockedRecvBound
+}
+
+// lockedRecvBind binds gp, which is not locked to any thread, to mp.
+func lockedRecvBind(gp *g, mp *m) {
+	mp.lockedRecv.bound.Add(1)
+	mp.lockedRecv.enabled.Store(true)
+	gp.lockedRecv = 1
+	gp.lockedm.set(mp)
+}
+
+// lockedRecvCheck panics if result says the binding failed, and reports
+// whether the goroutine was bound.
+func lockedRecvCheck(result uint32) bool {
+	switch result {
+	case lockedRecvBound:
+		return true
+	case lockedRecvClosed:
+		panic(plainError("runtime: LockToRecvOSThread of closed channel"))
+	case lockedRecvNotLocked:
+		panic(plainError("runtime: LockToRecvOSThread: the goroutine receiving on the channel is not locked to a thread"))
+	case lockedRecvRuntimeLocked:
+		panic(plainError("runtime: LockToRecvOSThread: the thread of the goroutine receiving on the channel is locked by the runtime"))
+	case lockedRecvNoThreads:
+		return false
+	}
+	throw("LockToRecvOSThread: woken without a receiver")
+	return false
+}
+
+// Waiting for a receiver.
+//
+// A goroutine that calls LockToRecvOSThread while no goroutine receives
+// on the channel, a binder, parks (waitReasonLockToRecv) on a sudog that
+// it links into the channel's bucket of lockedRecvWaiters, and sets
+// c.lockBinders, both with c.lock held. The next goroutine that parks
+// receiving on the channel, in chanrecv or selectgo, finds the flag set
+// with c.lock held (a single predictable branch for every other channel)
+// and calls lockedRecvReceiving, which does for every binder of the
+// channel what LockToRecvOSThread does when it finds the receiver
+// already parked: it binds the binder to the receiver's thread, or
+// records why it cannot, takes its sudog off the bucket and readies it.
+// The binding is made while the receiver runs on its thread, with c.lock
+// held, so it cannot unlock meanwhile; once made, it does not depend on
+// the receiver staying parked: a send that wakes the receiver before the
+// binder runs leaves the binder bound, as when it finds the receiver
+// parked. The binder readied last sits in the P's runnext, so that the
+// thread switches to it as soon as the receiver parks (lockedRecvSchedule),
+// without a thread switch; the others come through startlockedm.
+//
+// closechan readies the binders of a channel it closes: they panic, as
+// for a closed channel found at the call. An abort cancels the wait
+// (abortWake, lockedRecvAbortCancel), as for a channel receive. The wait
+// counts as a channel wait for the GC's leak detection (isChanWait): a
+// binder of a channel that nothing else references is leaked, since no
+// goroutine can ever receive on it. Its sudog's c, like a receiver's, is
+// what the detector hides and checks; the bucket, a global, reaches only
+// the sudog.
+//
+// Readying a binder with c.lock held, which chan.go forbids for the
+// goroutines of c's queues, is safe for a binder: its wait holds no
+// pointer into its stack (activeStackChans stays false), so a stack
+// shrink, which may hold its scan bit while ready waits for it, never
+// takes a channel lock for it. The bucket locks are leaves, taken with
+// c.lock held; nothing is readied under them.
+
+// lockedRecvWaiters holds the binders' sudogs, by channel.
+var lockedRecvWaiters [lockedRecvWaitersSize]lockedRecvBucketT
+
+const lockedRecvWaitersSize = 61
+
+type lockedRecvBucketT struct {
+	lock  mutex  // leaf; taken with the channel's lock held
+	first *sudog // binders of this bucket's channels, linked by next
+}
+
+func lockedRecvBucket(c *hchan) *lockedRecvBucketT {
+	return &lockedRecvWaiters[(uintptr(unsafe.Pointer(c))>>3)%lockedRecvWaitersSize]
+}
+
+// lockedRecvWait parks gp, a binder, until a goroutine receives on c, c
+// is closed, or an abort cancels the wait, and returns what it found.
+// c.lock is held; it is released.
+func lockedRecvWait(c *hchan, gp *g) uint32 {
+	sg := acquireSudog()
+	sg.g = gp
+	sg.isSelect = false
+	sg.releasetime = 0
+	sg.ticket = lockedRecvWaiting
+	sg.waitlink = nil
+	sg.c.set(c)
+	gp.waiting = sg
+	b := lockedRecvBucket(c)
+	lock(&b.lock)
+	sg.next = b.first
+	b.first = sg
+	unlock(&b.lock)
+	c.lockBinders = 1
+	gopark(parkunlock_c, unsafe.Pointer(&c.lock), waitReasonLockToRecv, traceBlockChanRecv, 2)
+	if sg != gp.waiting {
+		throw("LockToRecvOSThread: G waiting list is corrupted")
+	}
+	gp.waiting = nil
+	result := sg.ticket
+	sg.ticket = 0
+	sg.g = nil
+	sg.c.set(nil)
+	releaseSudog(sg)
+	if gp.abortWoken {
+		abortWokenPanic()
+	}
+	return result
+}
+
+// lockedRecvTake takes the binders of c off their bucket and returns them,
+// linked by next, and clears c.lockBinders. c.lock is held.
+func lockedRecvTake(c *hchan) *sudog {
+	var list *sudog
+	b := lockedRecvBucket(c)
+	lock(&b.lock)
+	for pp := &b.first; *pp != nil; {
+		sg := *pp
+		if sg.c.get() != c {
+			pp = &sg.next
 			continue
 		}
-		mp := owner.lockedm.ptr()
-		switch {
-		case mp == nil:
-			unlock(&c.lock)
-			panic(plainError("runtime: LockToRecvOSThread: the goroutine receiving on the channel is not locked to a thread"))
-		case mp.isextra || mp.lockedInt != 0:
-			unlock(&c.lock)
-			panic(plainError("runtime: LockToRecvOSThread: the thread of the goroutine receiving on the channel is locked by the runtime"))
-		}
-		if GOARCH == "wasm" {
-			unlock(&c.lock)
-			return // no threads
-		}
-		// owner is parked in c's queue, so it cannot unlock or exit
-		// before the binding is counted.
-		mp.lockedRecv.bound.Add(1)
-		mp.lockedRecv.enabled.Store(true)
-		gp.lockedRecv = 1
-		gp.lockedm.set(mp)
-		unlock(&c.lock)
-		break
+		*pp = sg.next
+		sg.next = list
+		list = sg
 	}
-	// Move to the thread: the M that schedules gp next hands it to mp
-	// (startlockedm).
-	Gosched()
+	unlock(&b.lock)
+	c.lockBinders = 0
+	return list
+}
+
+// lockedRecvReceiving is called by gp, about to park receiving on c, with
+// c.lock held, when goroutines may be waiting in LockToRecvOSThread for a
+// receiver on c (c.lockBinders): it binds them to gp's thread, or tells
+// them why it cannot, and readies them.
+func lockedRecvReceiving(c *hchan, gp *g) {
+	mp, result := lockedRecvTarget(gp)
+	for list := lockedRecvTake(c); list != nil; {
+		sg := list
+		list = sg.next
+		sg.next = nil
+		bgp := sg.g
+		if result == lockedRecvBound {
+			lockedRecvBind(bgp, mp)
+		}
+		sg.ticket = result
+		goready(bgp, 2)
+	}
+}
+
+// lockedRecvClose is called by closechan with c.lock held when binders
+// may wait on c: it adds them to glist, for closechan to ready, to panic.
+func lockedRecvClose(c *hchan, glist *gList) {
+	for list := lockedRecvTake(c); list != nil; {
+		sg := list
+		list = sg.next
+		sg.next = nil
+		sg.ticket = lockedRecvClosed
+		glist.push(sg.g)
+	}
+}
+
+// lockedRecvAbortCancel takes gp, a binder waiting on c, off its bucket if
+// no receiver or close has taken it yet and gp's abort is still there to
+// claim, and reports whether gp is now the caller's to ready (abortWake).
+func lockedRecvAbortCancel(gp *g, c *hchan) bool {
+	lock(&c.lock)
+	b := lockedRecvBucket(c)
+	lock(&b.lock)
+	found, others := false, false
+	for pp := &b.first; *pp != nil; {
+		sg := *pp
+		if sg.c.get() != c {
+			pp = &sg.next
+			continue
+		}
+		if sg.g != gp || found {
+			others = true
+			pp = &sg.next
+			continue
+		}
+		if !abortClaim(gp) {
+			unlock(&b.lock)
+			unlock(&c.lock)
+			return false
+		}
+		*pp = sg.next
+		sg.next = nil
+		found = true
+	}
+	unlock(&b.lock)
+	if found {
+		if !others {
+			c.lockBinders = 0
+		}
+		gp.abortWoken = true
+	}
+	unlock(&c.lock)
+	return found
 }
 
 // lockedRecvStart is startlockedm: it hands gp to mp, the M gp is locked
