@@ -30,3 +30,30 @@ func BenchmarkSyscallServerBound(b *testing.B) {
 		})
 	})
 }
+
+// A bind and an unbind: LockToRecvOSThread with the server waiting for a
+// call, then UnlockOSThread; WithCall makes one round trip while bound.
+// A program that binds for a span of work (Delve, for a command) pays
+// this once per span; compare with Serial above and SyscallServer/Locked.
+func BenchmarkSyscallServerBindUnbind(b *testing.B) {
+	b.Run("Idle", func(b *testing.B) {
+		s := startServer(true)
+		defer s.stop()
+		for i := 0; i < b.N; i++ {
+			runtime.LockToRecvOSThread(s.calls)
+			runtime.UnlockOSThread()
+		}
+	})
+	b.Run("WithCall", func(b *testing.B) {
+		s := startServer(true)
+		defer s.stop()
+		reply := make(chan struct{})
+		f := func() { reply <- struct{}{} }
+		for i := 0; i < b.N; i++ {
+			runtime.LockToRecvOSThread(s.calls)
+			s.calls <- f
+			<-reply
+			runtime.UnlockOSThread()
+		}
+	})
+}
