@@ -1,0 +1,3 @@
+module goleash.dev/misc/delve
+
+go 1.26
