@@ -71,6 +71,13 @@ func drawPlot(dir string) error {
 	}
 	var names []string
 	base := median(results.Configs[0].BenchSeconds)
+	top := 0.0
+	for _, c := range results.Configs {
+		for _, s := range c.BenchSeconds {
+			top = max(top, s)
+		}
+	}
+	p.Y.Max = 1.15 * top // room for the legend above the runs
 	for i, c := range results.Configs {
 		col := colors[i%len(colors)]
 		m := median(c.BenchSeconds)
