@@ -3,7 +3,7 @@ module goleash.dev/misc/versions
 go 1.26.0
 
 require (
-	github.com/go-delve/delve v1.27.1
+	github.com/go-delve/delve v1.27.2
 	github.com/golangci/golangci-lint/v2 v2.13.1
 	golang.org/x/mod v0.40.0
 	golang.org/x/vuln v1.6.0
