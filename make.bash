@@ -70,6 +70,10 @@ fi
 # bin/go itself keeps up to date: the base and the version.
 stamp=$(cat "$state/base.sums" VERSION | sha256sum | cut -d' ' -f1)
 unset GOROOT GOBIN GOFLAGS GOEXPERIMENT
+# The base is the bootstrap toolchain: a GOTOOLCHAIN in the environment
+# (export GOTOOLCHAIN=go1.27.3, say) would have the base's go command, and
+# later bin/go, switch to another release for the build.
+export GOTOOLCHAIN=local
 export GOROOT_BOOTSTRAP=$base
 if [[ -z $full && -x bin/go && -f $state/build && $(cat "$state/build") == "$stamp" ]]; then
 	echo "make.bash: incremental build (bin/go install std cmd; use -a for a full build)"

@@ -94,15 +94,22 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
 		for f in fs: z.write(os.path.join(d, f))' "$proxy/$modver.zip")
 fi
 
-# A new user's Go, go1.27.3, and one too old to bootstrap go1.26.8: the real
-# go command but for their GOROOT and version.
+# A new user's Go, go1.27.3, one too old to bootstrap go1.26.8, and an
+# installed go1.26.8 (the fake base): the real go command but for their
+# GOROOT and version. Like the real one, each switches to the fake Go that a
+# GOTOOLCHAIN=goVERSION in the environment names.
 fakego() {
+	local goroot=${2:-$tmp/$1}
 	mkdir -p "$tmp/$1/bin"
-	echo "$1" >"$tmp/$1/VERSION"
+	[[ -n ${2:-} ]] || echo "$1" >"$tmp/$1/VERSION"
 	cat >"$tmp/$1/bin/go" <<EOS
 #!/bin/sh
+case "\${GOTOOLCHAIN:-local}" in
+local | auto | "$1" | *+auto) ;;
+*) GOTOOLCHAIN=local exec "$tmp/\$GOTOOLCHAIN/bin/go" "\$@" ;;
+esac
 case "\$*" in
-"env GOROOT") echo "$tmp/$1" ;;
+"env GOROOT") echo "$goroot" ;;
 "env GOVERSION") echo "$1" ;;
 *) exec "$realgo" "\$@" ;;
 esac
@@ -111,6 +118,7 @@ EOS
 }
 fakego go1.27.3
 fakego go1.22.0
+fakego go1.26.8 "$base"
 
 {
 	echo "# test pins"
@@ -234,6 +242,11 @@ else
 	check "too old a Go names GOLEASH_BASE" has "GOLEASH_BASE=/path/to/go1.26.8"
 	check "a local go1.26.8 comes before fetching" msync GOROOT_BOOTSTRAP="$base"
 	check "the local base is named" has "base $base (GOROOT_BOOTSTRAP)"
+	check "a go1.26.8 on PATH is the base" msync PATH="$tmp/go1.26.8/bin:$PATH"
+	check "the go on PATH is named" has "base $base (the GOROOT of the go command on PATH)"
+	# export GOTOOLCHAIN=go1.27.3 does not hide the installed go1.26.8.
+	check "GOTOOLCHAIN in the environment" msync PATH="$tmp/go1.26.8/bin:$PATH" GOTOOLCHAIN=go1.27.3
+	check "the installed go1.26.8 is still the base" has "base $base (the GOROOT of the go command on PATH)"
 	cd "$tmp" && rm -rf "$tmp/mod" && git clone -q "$origin" "$tmp/mod" && cd "$tmp/mod"
 	check "fetched base syncs" msync; [[ -z ${KEEP:-} ]] || cp "$tmp/out" /tmp/mt-fetch.out
 	check "fetch says where the base came from" has "golang.org/toolchain@$modver, fetched from the module proxy by"

@@ -74,6 +74,12 @@ min_bootstrap=go1.24.6
 fallback_base=${GOLEASH_FALLBACK_BASE-/usr/local/go}
 declare -A pins=()
 
+# local_go GO ARGS... runs the go command GO as it is installed: its own
+# GOROOT and release, never the one that a GOTOOLCHAIN in the environment
+# (export GOTOOLCHAIN=go1.27.3, say) would switch it to. find_base asks what
+# is installed, and the fetch must run on the Go that find_base checked.
+local_go() { env -u GOROOT GOTOOLCHAIN=local "$@"; }
+
 # read_pins PINFILE sets want_version and pins (kind -> fingerprint) from the
 # lines "VERSION KIND SHA256" of PINFILE; # starts a comment.
 read_pins() {
@@ -123,7 +129,7 @@ find_base() {
 		base_origin="GOLEASH_BASE"
 		return
 	fi
-	local cands=("${GOROOT_BOOTSTRAP:-}" "$(env -u GOROOT PATH="$path" go env GOROOT 2>/dev/null || true)" "$fallback_base")
+	local cands=("${GOROOT_BOOTSTRAP:-}" "$(PATH="$path" local_go go env GOROOT 2>/dev/null || true)" "$fallback_base")
 	local whats=("GOROOT_BOOTSTRAP" "the GOROOT of the go command on PATH" "$fallback_base")
 	for i in "${!cands[@]}"; do
 		c=${cands[$i]}
@@ -142,7 +148,7 @@ find_base() {
 			gocmd=$(PATH="$path" command -v go)
 		fi
 		[[ -z $fetcher && -x $gocmd ]] || continue
-		v=$(env -u GOROOT "$gocmd" env GOVERSION 2>/dev/null || true)
+		v=$(local_go "$gocmd" env GOVERSION 2>/dev/null || true)
 		if [[ -n $v ]] && version_ge "$v" "$min_bootstrap"; then
 			fetcher=$gocmd
 			fetcher_version=$v
@@ -167,10 +173,10 @@ Either
 # to but for what that go command itself does on first use (prepare_module).
 fetch_base() {
 	local gocmd=$1 goversion=$2 goos goarch mod dir out rc=0 err
-	goos=$(env -u GOROOT "$gocmd" env GOHOSTOS) && goarch=$(env -u GOROOT "$gocmd" env GOHOSTARCH) ||
+	goos=$(local_go "$gocmd" env GOHOSTOS) && goarch=$(local_go "$gocmd" env GOHOSTARCH) ||
 		die "$gocmd env failed"
 	mod=golang.org/toolchain@v0.0.1-$want_version.$goos-$goarch
-	dir=$(env -u GOROOT "$gocmd" env GOMODCACHE)/$mod
+	dir=$(local_go "$gocmd" env GOMODCACHE)/$mod
 	if [[ -f $dir/VERSION ]]; then
 		# The go command extracts a module beside its place and renames it
 		# there: a module directory is complete. check_base checks its files.
@@ -180,12 +186,12 @@ fetch_base() {
 		return
 	fi
 	mkdir -p "$state/fetch"
-	out=$(cd "$state/fetch" && env -u GOROOT -u GOFLAGS GOTOOLCHAIN=local GOWORK=off GO111MODULE=on \
+	out=$(cd "$state/fetch" && local_go env -u GOFLAGS GOWORK=off GO111MODULE=on \
 		"$gocmd" mod download -json "$mod" 2>&1) || rc=$?
 	if ((rc != 0)); then
 		err=$(printf '%s\n' "$out" | sed -n 's/^[[:space:]]*"Error": "\(.*\)",\{0,1\}$/\1/p')
 		die "found no $want_version tree, and $gocmd ($goversion) could not fetch it from the module proxy
-(GOPROXY=$(env -u GOROOT "$gocmd" env GOPROXY)):
+(GOPROXY=$(local_go "$gocmd" env GOPROXY)):
 	${err:-$out}
 Either
 	- give the go command access to the module proxy (network, GOPROXY) and run ./make.bash again:
