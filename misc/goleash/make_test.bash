@@ -237,6 +237,10 @@ else
 	check "no network, no base: refused" not msync GOPROXY=off
 	check "no network names the module proxy" has "access to the module proxy"
 	check "no network names GOLEASH_BASE" has "GOLEASH_BASE=/path/to/go1.26.8"
+	# A proxy that does not answer (nothing listens on the discard port).
+	check "unreachable proxy: refused" not msync GOPROXY=http://127.0.0.1:9 GOFLAGS=-mod=mod
+	check "unreachable proxy: the go command's error, unquoted" has 'Get "http://127.0.0.1:9/golang.org/toolchain/'
+	check "unreachable proxy names GOLEASH_BASE" has "GOLEASH_BASE=/path/to/go1.26.8"
 	check "no Go at all: refused" not msync PATH="$tmp/go1.22.0/bin:$PATH"
 	check "too old a Go names the minimum" has "any Go from go1.24.6 on"
 	check "too old a Go names GOLEASH_BASE" has "GOLEASH_BASE=/path/to/go1.26.8"

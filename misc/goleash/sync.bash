@@ -189,7 +189,9 @@ fetch_base() {
 	out=$(cd "$state/fetch" && local_go env -u GOFLAGS GOWORK=off GO111MODULE=on \
 		"$gocmd" mod download -json "$mod" 2>&1) || rc=$?
 	if ((rc != 0)); then
-		err=$(printf '%s\n' "$out" | sed -n 's/^[[:space:]]*"Error": "\(.*\)",\{0,1\}$/\1/p')
+		# The error of go mod download -json, unquoted from JSON (\" and \\).
+		err=$(printf '%s\n' "$out" | sed -n 's/^[[:space:]]*"Error": "\(.*\)",\{0,1\}$/\1/p' |
+			sed 's/\\\(["\\]\)/\1/g')
 		die "found no $want_version tree, and $gocmd ($goversion) could not fetch it from the module proxy
 (GOPROXY=$(local_go "$gocmd" env GOPROXY)):
 	${err:-$out}
