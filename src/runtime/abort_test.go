@@ -834,6 +834,34 @@ func BenchmarkAbortLatency(b *testing.B) {
 			waitBlockedQuiet(h, "chan receive")
 		}, func() { <-c })
 	})
+	b.Run("chan-roundtrip", func(b *testing.B) {
+		// What "chan" is compared with (issue 13 asks for at most
+		// twice this): a goroutine blocked receiving, as there, is
+		// sent a value and sends it back; the time is from the send
+		// to the reply's arrival, two wake-ups.
+		ping, pong := make(chan int), make(chan int)
+		handles := make(chan *runtime.GoroutineHandle)
+		go func() {
+			handles <- runtime.GetGoroutineHandle()
+			for v := range ping {
+				pong <- v
+			}
+		}()
+		h := <-handles
+		defer close(ping)
+		lat := make([]time.Duration, 0, b.N)
+		for i := 0; i < b.N; i++ {
+			waitBlockedQuiet(h, "chan receive")
+			start := time.Now()
+			ping <- i
+			<-pong
+			lat = append(lat, time.Since(start))
+		}
+		b.StopTimer()
+		slices.Sort(lat)
+		b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
+		b.ReportMetric(float64(lat[len(lat)*9/10].Nanoseconds()), "p90-ns")
+	})
 	b.Run("mutex", func(b *testing.B) {
 		var mu sync.Mutex
 		mu.Lock()
