@@ -7,9 +7,13 @@
 package runtime_test
 
 import (
+	"fmt"
 	"internal/race"
+	"internal/testenv"
+	"os"
 	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -75,5 +79,67 @@ func TestAbortAsyncPCs(t *testing.T) {
 	}
 	if inAtomic == 0 {
 		t.Errorf("no abort lands in the code that stop.Load inlines into the loop (%d pcs take one)", len(pcs))
+	}
+}
+
+// abortMapStore's map assignment is on the line after the func line
+// (TestAbortAsyncMapAssign).
+//
+//go:noinline
+func abortMapStore(m map[int]int, k int) {
+	m[k] = -k
+}
+
+// TestAbortAsyncMapAssign checks that no asynchronous abort lands between
+// a map assignment's call of mapassign, which inserts the key with a zero
+// value, and the store of the value: the instructions of the assignment's
+// line from the call's return on. Under qemu-user, which delivers signals
+// at the instruction after a call, TestAbortStress found its map holding
+// zero values there.
+func TestAbortAsyncMapAssign(t *testing.T) {
+	testenv.MustHaveGoBuild(t)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := testenv.Command(t, testenv.GoToolPath(t), "tool", "objdump", "-s", `^runtime_test\.abortMapStore$`, exe).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go tool objdump: %v\n%s", err, out)
+	}
+	entry := reflect.ValueOf(abortMapStore).Pointer()
+	_, funcLine := runtime.FuncForPC(entry).FileLine(entry)
+	assignLine := fmt.Sprintf("abort_pc_test.go:%d", funcLine+1)
+	// Lines of go tool objdump: "  FILE:LINE\tADDRESS\tBYTES\tINSTRUCTION".
+	var after []uintptr // the assignment's instructions after the call
+	called := false
+	for _, l := range strings.Split(string(out), "\n") {
+		fields := strings.Fields(l)
+		if len(fields) < 4 || !strings.HasPrefix(fields[1], "0x") {
+			continue
+		}
+		pc, err := strconv.ParseUint(fields[1], 0, 64)
+		if err != nil {
+			continue
+		}
+		switch {
+		case called && fields[0] == assignLine:
+			after = append(after, uintptr(pc))
+		case called:
+			called = false // the assignment ends
+		case fields[0] == assignLine && strings.Contains(l, "runtime.mapassign"):
+			called = true
+		}
+	}
+	if len(after) == 0 {
+		t.Fatalf("no instruction of %s after its call of mapassign in:\n%s", assignLine, out)
+	}
+	abortable := map[uintptr]bool{}
+	for _, pc := range runtime.AbortAsyncPCs(entry) {
+		abortable[pc] = true
+	}
+	for _, pc := range after {
+		if abortable[pc] {
+			t.Errorf("an abort may land at entry+%#x, after mapassign and before the store of the value", pc-entry)
+		}
 	}
 }

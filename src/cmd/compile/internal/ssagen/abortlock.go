@@ -12,6 +12,7 @@ import (
 	"cmd/internal/obj"
 	"cmd/internal/src"
 	"internal/abi"
+	"strings"
 	"sync"
 )
 
@@ -218,6 +219,11 @@ type abortLockRegion struct {
 // takeAbortLockRegion computes the lock region of fn, compiled as f, and
 // forgets fn's sites. It returns nil if fn has none.
 func takeAbortLockRegion(fn *ir.Func, f *ssa.Func) *abortLockRegion {
+	return markMapAssign(f, lockRegion(fn, f))
+}
+
+// lockRegion is takeAbortLockRegion's region of lock sites.
+func lockRegion(fn *ir.Func, f *ssa.Func) *abortLockRegion {
 	x, ok := abortLockSites.LoadAndDelete(fn)
 	if !ok {
 		return nil
@@ -390,4 +396,80 @@ func (r *abortLockRegion) emit(pp *objw.Progs, held bool) {
 	} else {
 		p.To.SetConst(-1)
 	}
+}
+
+// Map assignments: no abort between mapassign and the store of the value.
+//
+// m[k] = v compiles to a call of runtime.mapassign, which inserts k with
+// a zero value and returns a pointer to it, then a store of v through the
+// pointer. Nothing between them can panic, so no Go code expects m to
+// hold k with a zero value; an abort that landed there would leave it so
+// (TestAbortStress saw it under qemu-arm, which delivers signals at the
+// instruction after a call). The instructions from the call's return to
+// the first memory operation through the pointer are therefore marked as
+// a lock region. Where that operation is not in the call's block (a
+// store with a write barrier), the block's end and the successors' values
+// up to it are marked too.
+
+// markMapAssign adds the map assignments of f to r, which may be nil, and
+// returns the region.
+func markMapAssign(f *ssa.Func, r *abortLockRegion) *abortLockRegion {
+	for _, b := range f.Blocks {
+		for i, v := range b.Values {
+			if !v.Op.IsCall() {
+				continue
+			}
+			ac, ok := v.Aux.(*ssa.AuxCall)
+			if !ok || ac.Fn == nil || !strings.HasPrefix(ac.Fn.Name, "runtime.mapassign") {
+				continue
+			}
+			if r == nil {
+				r = &abortLockRegion{values: map[ssa.ID]bool{}, blocks: map[ssa.ID]bool{}}
+			}
+			ptr := map[ssa.ID]bool{}
+			if mapAssignMark(r, v, b.Values[i+1:], ptr) {
+				continue
+			}
+			r.blocks[b.ID] = true
+			for _, e := range b.Succs {
+				s := e.Block()
+				if !mapAssignMark(r, v, s.Values, ptr) {
+					// Not found in two blocks: the rest of the
+					// successor stays marked; nothing more.
+					r.blocks[s.ID] = true
+				}
+			}
+		}
+	}
+	return r
+}
+
+// mapAssignMark marks values, which follow call, a mapassign call, up to
+// and including the first memory operation that uses the pointer it
+// returned, and reports whether it found one. ptr holds the values known
+// to be that pointer or derived from it; it grows.
+func mapAssignMark(r *abortLockRegion, call *ssa.Value, values []*ssa.Value, ptr map[ssa.ID]bool) bool {
+	for _, v := range values {
+		r.values[v.ID] = true
+		if v.Op == ssa.OpSelectN && v.Args[0] == call {
+			if !v.Type.IsMemory() {
+				ptr[v.ID] = true
+			}
+			continue
+		}
+		uses := false
+		for _, a := range v.Args {
+			if ptr[a.ID] {
+				uses = true
+			}
+		}
+		if !uses {
+			continue
+		}
+		if v.Type.IsMemory() || v.Op.IsCall() || v.Type.IsTuple() {
+			return true
+		}
+		ptr[v.ID] = true
+	}
+	return false
 }
