@@ -466,10 +466,28 @@ func mapAssignMark(r *abortLockRegion, call *ssa.Value, values []*ssa.Value, ptr
 		if !uses {
 			continue
 		}
+		if v.Op.IsCall() && sanitizerCall(v) {
+			continue // -race, -msan, -asan: before the store itself
+		}
 		if v.Type.IsMemory() || v.Op.IsCall() || v.Type.IsTuple() {
 			return true
 		}
 		ptr[v.ID] = true
+	}
+	return false
+}
+
+// sanitizerCall reports whether call is a check that sanitizer
+// instrumentation inserted before a store.
+func sanitizerCall(call *ssa.Value) bool {
+	ac, ok := call.Aux.(*ssa.AuxCall)
+	if !ok || ac.Fn == nil {
+		return false
+	}
+	switch ac.Fn.Name {
+	case "runtime.racewrite", "runtime.racewriterange",
+		"runtime.msanwrite", "runtime.asanwrite":
+		return true
 	}
 	return false
 }
