@@ -1049,10 +1049,14 @@ func TestAbortNotInDeferredCall(t *testing.T) {
 	}
 }
 
-// abortStringer spins in its String method until stop is set.
-type abortStringer struct{ stop *atomic.Bool }
+// abortStringer spins in its String method until stop is set. It sets
+// inside, if not nil, once the method runs.
+type abortStringer struct{ stop, inside *atomic.Bool }
 
 func (s abortStringer) String() string {
+	if s.inside != nil {
+		s.inside.Store(true)
+	}
 	x := 0
 	for !s.stop.Load() {
 		x = abortWork(x)
@@ -1066,8 +1070,10 @@ func TestAbortHeldInFmt(t *testing.T) {
 	var stop, inside atomic.Bool
 	var printed string
 	a := startAbortee(t, func() {
-		inside.Store(true)
-		printed = fmt.Sprint(abortStringer{&stop})
+		// inside is set in String, so that the abort is sent while fmt
+		// runs it: under qemu-user, 5 ms after a flag set before the
+		// call was not always enough to get there.
+		printed = fmt.Sprint(abortStringer{&stop, &inside})
 		if strings.Contains(printed, "PANIC") {
 			return // swallowed: wait reports the missing abort
 		}
