@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 // once the clients have left.
 func TestAbandonedWork(t *testing.T) {
 	c := config{
-		Items:         3000,
+		Items:         6000,
 		Clients:       4,
 		ClientTimeout: 5 * time.Millisecond, // shorter than one LIST
 		ServerTimeout: time.Minute,
