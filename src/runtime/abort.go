@@ -635,7 +635,6 @@ func funcNamePackage(name string) string {
 // timers, reflection's call frames. cgo stubs are excluded because a
 // panic must not appear just before a C call.
 //
-//
 // External test packages ("net/http_test") are user code whatever their
 // path: nothing imports them, so they hold no invariant of the package
 // they test.

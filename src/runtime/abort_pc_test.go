@@ -12,6 +12,7 @@ import (
 	"internal/testenv"
 	"os"
 	"reflect"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -82,31 +83,58 @@ func TestAbortAsyncPCs(t *testing.T) {
 	}
 }
 
-// abortMapStore's map assignment is on the line after the func line
-// (TestAbortAsyncMapAssign).
+// The map assignments of abortMapStore, abortMapStoreString and
+// abortMapStoreStruct are on the line after the func line
+// (TestAbortAsyncMapAssign). A string, and a struct with a pointer, take
+// several stores, the pointer's after a write-barrier check.
 //
 //go:noinline
 func abortMapStore(m map[int]int, k int) {
 	m[k] = -k
 }
 
+//go:noinline
+func abortMapStoreString(m map[string]string, k, v string) {
+	m[k] = v
+}
+
+type abortMapValue struct {
+	a, b int
+	p    *int
+	c    int
+}
+
+//go:noinline
+func abortMapStoreStruct(m map[int]abortMapValue, k int, v abortMapValue) {
+	m[k] = v
+}
+
 // TestAbortAsyncMapAssign checks that no asynchronous abort lands between
 // a map assignment's call of mapassign, which inserts the key with a zero
-// value, and the store of the value: the instructions of the assignment's
-// line from the call's return on. Under qemu-user, which delivers signals
-// at the instruction after a call, TestAbortStress found its map holding
-// zero values there.
+// value, and the last store of the value: the instructions of the
+// assignment's line from the call's return on. Under qemu-user, which
+// delivers signals at the instruction after a call, TestAbortStress found
+// its map holding zero values there.
 func TestAbortAsyncMapAssign(t *testing.T) {
 	testenv.MustHaveGoBuild(t)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := testenv.Command(t, testenv.GoToolPath(t), "tool", "objdump", "-s", `^runtime_test\.abortMapStore$`, exe).CombinedOutput()
+	for _, fn := range []any{abortMapStore, abortMapStoreString, abortMapStoreStruct} {
+		entry := reflect.ValueOf(fn).Pointer()
+		name := runtime.FuncForPC(entry).Name()
+		t.Run(strings.TrimPrefix(name, "runtime_test."), func(t *testing.T) {
+			testAbortAsyncMapAssign(t, exe, name, entry)
+		})
+	}
+}
+
+func testAbortAsyncMapAssign(t *testing.T, exe, name string, entry uintptr) {
+	out, err := testenv.Command(t, testenv.GoToolPath(t), "tool", "objdump", "-s", "^"+regexp.QuoteMeta(name)+"$", exe).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go tool objdump: %v\n%s", err, out)
 	}
-	entry := reflect.ValueOf(abortMapStore).Pointer()
 	_, funcLine := runtime.FuncForPC(entry).FileLine(entry)
 	assignLine := fmt.Sprintf("abort_pc_test.go:%d", funcLine+1)
 	// Lines of go tool objdump: "  FILE:LINE\tADDRESS\tBYTES\tINSTRUCTION".
@@ -139,7 +167,7 @@ func TestAbortAsyncMapAssign(t *testing.T) {
 	}
 	for _, pc := range after {
 		if abortable[pc] {
-			t.Errorf("an abort may land at entry+%#x, after mapassign and before the store of the value", pc-entry)
+			t.Errorf("an abort may land at entry+%#x, after mapassign and before the last store of the value", pc-entry)
 		}
 	}
 }

@@ -110,7 +110,7 @@ func goroutineLeakRecoverer() {
 	for {
 		for !r.pending {
 			r.parked = true
-			goparkunlock(&r.lock, waitReasonGoroutineLeakRecoveryIdle, traceBlockSystemGoroutine, 1)
+			goparkunlock(&r.lock, waitReasonLeakRecoveryIdle, traceBlockSystemGoroutine, 1)
 			lock(&r.lock)
 		}
 		r.pending = false

@@ -27,8 +27,8 @@ import (
 //   - The window between acquiring something and deferring its release,
 //     as in
 //
-//	mu.Lock()
-//	defer mu.Unlock()
+//     mu.Lock()
+//     defer mu.Unlock()
 //
 //     where a panic after Lock returns and before the defer is recorded
 //     would leak the lock. The window is taken to start after the last

@@ -398,18 +398,23 @@ func (r *abortLockRegion) emit(pp *objw.Progs, held bool) {
 	}
 }
 
-// Map assignments: no abort between mapassign and the store of the value.
+// Map assignments: no abort between mapassign and the stores of the value.
 //
 // m[k] = v compiles to a call of runtime.mapassign, which inserts k with
-// a zero value and returns a pointer to it, then a store of v through the
-// pointer. Nothing between them can panic, so no Go code expects m to
-// hold k with a zero value; an abort that landed there would leave it so
-// (TestAbortStress saw it under qemu-arm, which delivers signals at the
-// instruction after a call). The instructions from the call's return to
-// the first memory operation through the pointer are therefore marked as
-// a lock region. Where that operation is not in the call's block (a
-// store with a write barrier), the block's end and the successors' values
-// up to it are marked too.
+// a zero value and returns a pointer to it, then the stores of v through
+// the pointer: one for a word, several for a string, an interface or a
+// struct, a copy for a large value. Nothing between them can panic, so no
+// Go code expects m to hold k with a zero or half-written value; an abort
+// that landed there would leave it so (TestAbortStress saw it under
+// qemu-arm, which delivers signals at the instruction after a call). The
+// instructions from the call's return to the last memory operation
+// through the pointer are therefore marked as a lock region. The
+// assignment ends at the next call that is not part of it: every memory
+// operation through the pointer comes before the code that follows the
+// assignment makes a call. Where such operations are also in the call's
+// successors (the stores after a write-barrier check), the block's end
+// and the successors' values up to their last one are marked too; the
+// write barrier's own sequence is an unsafe point already.
 
 // markMapAssign adds the map assignments of f to r, which may be nil, and
 // returns the region.
@@ -427,15 +432,31 @@ func markMapAssign(f *ssa.Func, r *abortLockRegion) *abortLockRegion {
 				r = &abortLockRegion{values: map[ssa.ID]bool{}, blocks: map[ssa.ID]bool{}}
 			}
 			ptr := map[ssa.ID]bool{}
-			if mapAssignMark(r, v, b.Values[i+1:], ptr) {
+			rest := b.Values[i+1:]
+			n, ended := mapAssignSpan(v, rest, ptr)
+			spans := make([]int, len(b.Succs))
+			inSuccs := false
+			if !ended {
+				for j, e := range b.Succs {
+					spans[j], _ = mapAssignSpan(v, e.Block().Values, ptr)
+					inSuccs = inSuccs || spans[j] > 0
+				}
+			}
+			if n > 0 && !inSuccs {
+				r.markValues(rest[:n])
 				continue
 			}
+			// The stores go on past b, or none was found in b: mark
+			// the rest of b, and the successors up to their last
+			// store; a successor without one stays marked whole.
+			r.markValues(rest)
 			r.blocks[b.ID] = true
-			for _, e := range b.Succs {
+			for j, e := range b.Succs {
 				s := e.Block()
-				if !mapAssignMark(r, v, s.Values, ptr) {
-					// Not found in two blocks: the rest of the
-					// successor stays marked; nothing more.
+				if spans[j] > 0 {
+					r.markValues(s.Values[:spans[j]])
+				} else {
+					r.markValues(s.Values)
 					r.blocks[s.ID] = true
 				}
 			}
@@ -444,18 +465,28 @@ func markMapAssign(f *ssa.Func, r *abortLockRegion) *abortLockRegion {
 	return r
 }
 
-// mapAssignMark marks values, which follow call, a mapassign call, up to
-// and including the first memory operation that uses the pointer it
-// returned, and reports whether it found one. ptr holds the values known
-// to be that pointer or derived from it; it grows.
-func mapAssignMark(r *abortLockRegion, call *ssa.Value, values []*ssa.Value, ptr map[ssa.ID]bool) bool {
+func (r *abortLockRegion) markValues(values []*ssa.Value) {
 	for _, v := range values {
 		r.values[v.ID] = true
+	}
+}
+
+// mapAssignSpan returns how many of values, which follow call, a
+// mapassign call, belong to its assignment: up to and including the last
+// memory operation that uses the pointer the call returned, before the
+// next call that does not use it. It reports whether it met such a call.
+// ptr holds the values known to be that pointer or derived from it (an
+// offset, a load of the old value for a write barrier); it grows.
+func mapAssignSpan(call *ssa.Value, values []*ssa.Value, ptr map[ssa.ID]bool) (n int, ended bool) {
+	for i, v := range values {
 		if v.Op == ssa.OpSelectN && v.Args[0] == call {
 			if !v.Type.IsMemory() {
 				ptr[v.ID] = true
 			}
 			continue
+		}
+		if v.Op.IsCall() && sanitizerCall(v) {
+			continue // -race, -msan, -asan: checks before the stores
 		}
 		uses := false
 		for _, a := range v.Args {
@@ -463,22 +494,20 @@ func mapAssignMark(r *abortLockRegion, call *ssa.Value, values []*ssa.Value, ptr
 				uses = true
 			}
 		}
-		if !uses {
-			continue
+		switch {
+		case uses && (v.Type.IsMemory() || v.Op.IsCall() || v.Type.IsTuple()):
+			n = i + 1
+		case uses:
+			ptr[v.ID] = true
+		case v.Op.IsCall():
+			return n, true
 		}
-		if v.Op.IsCall() && sanitizerCall(v) {
-			continue // -race, -msan, -asan: before the store itself
-		}
-		if v.Type.IsMemory() || v.Op.IsCall() || v.Type.IsTuple() {
-			return true
-		}
-		ptr[v.ID] = true
 	}
-	return false
+	return n, false
 }
 
 // sanitizerCall reports whether call is a check that sanitizer
-// instrumentation inserted before a store.
+// instrumentation inserted before a memory access.
 func sanitizerCall(call *ssa.Value) bool {
 	ac, ok := call.Aux.(*ssa.AuxCall)
 	if !ok || ac.Fn == nil {
@@ -486,7 +515,9 @@ func sanitizerCall(call *ssa.Value) bool {
 	}
 	switch ac.Fn.Name {
 	case "runtime.racewrite", "runtime.racewriterange",
-		"runtime.msanwrite", "runtime.asanwrite":
+		"runtime.raceread", "runtime.racereadrange",
+		"runtime.msanwrite", "runtime.asanwrite",
+		"runtime.msanread", "runtime.asanread":
 		return true
 	}
 	return false
