@@ -109,6 +109,19 @@ func abortMapStoreStruct(m map[int]abortMapValue, k int, v abortMapValue) {
 	m[k] = v
 }
 
+// abortMapStoreEmpty's assignment stores nothing: mapassign's zero value
+// is the value. The call after it, on the line after the assignment, is
+// a call like any other (TestAbortAsyncMapAssign).
+//
+//go:noinline
+func abortMapStoreEmpty(m map[int]struct{}, k int) {
+	m[k] = struct{}{}
+	abortMapAfter(k)
+}
+
+//go:noinline
+func abortMapAfter(k int) int { return k + 1 }
+
 // TestAbortAsyncMapAssign checks that no asynchronous abort lands between
 // a map assignment's call of mapassign, which inserts the key with a zero
 // value, and the last store of the value: the instructions of the
@@ -128,6 +141,21 @@ func TestAbortAsyncMapAssign(t *testing.T) {
 			testAbortAsyncMapAssign(t, exe, name, entry)
 		})
 	}
+	// An assignment of a zero-size value must not hold aborts off the
+	// code after it: the mark once ran to the end of such a function,
+	// and json.Marshal, whose pointer encoder assigns struct{}{} before
+	// it recurses, could not be aborted at all.
+	t.Run("abortMapStoreEmpty", func(t *testing.T) {
+		entry := reflect.ValueOf(abortMapStoreEmpty).Pointer()
+		_, funcLine := runtime.FuncForPC(entry).FileLine(entry)
+		for _, pc := range runtime.AbortAsyncPCs(entry) {
+			// pc+1: CallersFrames takes return addresses.
+			if fr, _ := runtime.CallersFrames([]uintptr{pc + 1}).Next(); fr.Line == funcLine+2 {
+				return
+			}
+		}
+		t.Errorf("no abort lands at the call after a map assignment of struct{}{}")
+	})
 }
 
 func testAbortAsyncMapAssign(t *testing.T, exe, name string, entry uintptr) {

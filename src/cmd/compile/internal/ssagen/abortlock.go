@@ -442,13 +442,20 @@ func markMapAssign(f *ssa.Func, r *abortLockRegion) *abortLockRegion {
 					inSuccs = inSuccs || spans[j] > 0
 				}
 			}
-			if n > 0 && !inSuccs {
+			if !inSuccs {
+				// n is 0 for a value of size zero: the zero value
+				// mapassign stored is the value, and nothing is
+				// left to protect. Marking past the call would
+				// hold aborts off whatever the function does next
+				// (an encoder that recursed after m[p] =
+				// struct{}{} was never aborted).
 				r.markValues(rest[:n])
 				continue
 			}
-			// The stores go on past b, or none was found in b: mark
-			// the rest of b, and the successors up to their last
-			// store; a successor without one stays marked whole.
+			// The stores go on past b: mark the rest of b, and the
+			// successors up to their last store; a successor
+			// without one (the path that skips a write barrier)
+			// stays marked whole.
 			r.markValues(rest)
 			r.blocks[b.ID] = true
 			for j, e := range b.Succs {
