@@ -220,13 +220,17 @@ func abortRuntimeOwned(gp *g) bool {
 // g.abortReq holds the ID of the goroutine the request is for, so a
 // request that loses a race with the goroutine's exit and the reuse of gp
 // does not apply to the next goroutine on gp.
+//
+// The goroutine is never one that the runtime owns: GetGoroutineHandle
+// makes no handle for one, and leak recovery passes them by. Checking it
+// here again would cost a third of a blocked goroutine's Abort.
 func abortRequest(gp *g, id uint64) bool {
 	for {
 		cur := gp.abortReq.Load()
 		if cur == id {
 			return false // already pending
 		}
-		if gp.goid != id || gp.aborting || readgstatus(gp) == _Gdead || abortRuntimeOwned(gp) {
+		if gp.goid != id || gp.aborting || readgstatus(gp) == _Gdead {
 			return false
 		}
 		if gp.abortReq.CompareAndSwap(cur, id) {
@@ -483,8 +487,8 @@ func abortSafeFunc(f funcInfo, pc uintptr) bool {
 		if sf.funcID != abi.FuncIDNormal && sf.funcID != abi.FuncIDWrapper {
 			return false
 		}
-		pkg := funcNamePackage(sf.name())
-		if !abortSafePackage(pkg) && !(pkg == "sync/atomic" && u.isInlined(uf)) {
+		c := abortClassOf(sf)
+		if c&abortClassSafe == 0 && !(c&abortClassAtomic != 0 && u.isInlined(uf)) {
 			return false
 		}
 	}
@@ -521,22 +525,21 @@ func abortOuterFramesSafe(u *unwinder, calleeEntry uintptr) bool {
 func abortOuterFrames(u *unwinder, calleeEntry uintptr) (safe, inCondWait bool) {
 	for ; u.valid(); u.next() {
 		f := u.frame.fn
-		name := funcname(f)
-		if name == "runtime.deferreturn" {
+		c := abortClassOf(f.srcFunc())
+		if c&abortClassDeferreturn != 0 {
 			return false, false
 		}
-		if name == "sync.(*Cond).Wait" {
+		if c&abortClassCondWait != 0 {
 			inCondWait = true
 		}
 		if calleeEntry != 0 && abortInOpenDeferredCall(&u.frame, calleeEntry) {
 			return false, false
 		}
 		calleeEntry = f.entry()
-		pkg := funcNamePackage(name)
-		if abortHeldPackage(pkg) {
+		if c&abortClassHeld != 0 {
 			return false, false
 		}
-		if !abortSafePackage(pkg) {
+		if c&abortClassSafe == 0 {
 			continue
 		}
 		if pcdatavalue(f, abi.PCDATA_UnsafePoint, u.symPC()) == abi.UnsafePointUnsafe ||
@@ -783,24 +786,33 @@ func abortIOEntry(entry string) bool {
 // holding c.L, even when c.L is the caller's own Locker whose Lock calls
 // a sync.Mutex's. gp must be stopped (its scan bit held).
 //
-// It walks gp's stack once: abortWake's cost is mostly this walk.
+// It walks gp's stack once: abortWake's cost is mostly this walk, and the
+// classes of its functions come from abortClassCache.
 func abortParkedCallerSafe(gp *g) bool {
-	entry := ""
+	var entry srcFunc // the outermost frame of the primitive packages so far
 	inCondWait := false
 	var u unwinder
 	for u.init(gp, unwindSilentErrors); u.valid(); u.next() {
+		if sf := u.frame.fn.srcFunc(); abortClassOf(sf)&abortClassPrimitive != 0 {
+			// The outermost of the functions inlined here is the
+			// frame's own, of a primitive package: the entry so far.
+			// Skipping the inlined ones saves a pc-table lookup a
+			// frame, most of the walk.
+			entry = sf
+			inCondWait = inCondWait || abortClassOf(sf)&abortClassCondWait != 0
+			continue
+		}
 		iu, uf := newInlineUnwinder(u.frame.fn, u.symPC())
 		for ; uf.valid(); uf = iu.next(uf) {
 			sf := iu.srcFunc(uf)
-			name := sf.name()
-			pkg := funcNamePackage(name)
-			if abortPrimitivePackage(pkg) {
-				entry = name
-				inCondWait = inCondWait || name == "sync.(*Cond).Wait"
+			c := abortClassOf(sf)
+			if c&abortClassPrimitive != 0 {
+				entry = sf
+				inCondWait = inCondWait || c&abortClassCondWait != 0
 				continue
 			}
-			if !abortWaitEntry(gp.waitreason, entry) ||
-				sf.funcID != abi.FuncIDNormal && sf.funcID != abi.FuncIDWrapper || !abortSafePackage(pkg) {
+			if sf.funcID != abi.FuncIDNormal && sf.funcID != abi.FuncIDWrapper || c&abortClassSafe == 0 ||
+				!abortWaitEntry(gp.waitreason, entry.name()) {
 				return false
 			}
 			safe, outerCondWait := abortOuterFrames(&u, 0)

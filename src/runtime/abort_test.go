@@ -872,15 +872,10 @@ func BenchmarkAbortLatency(b *testing.B) {
 	})
 }
 
-// waitBlockedQuiet is waitBlocked for benchmarks.
+// waitBlockedQuiet is waitBlocked for benchmarks: it looks at the
+// goroutine's state without stopping the world.
 func waitBlockedQuiet(h *runtime.GoroutineHandle, reason string) {
-	prefix := fmt.Sprintf("goroutine %d [%s", h.ID(), reason)
-	buf := make([]byte, 1<<16)
-	for {
-		n := runtime.Stack(buf, true)
-		if bytes.Contains(buf[:n], []byte(prefix)) {
-			return
-		}
+	for runtime.WaitReasonOf(h) != reason {
 		runtime.Gosched()
 	}
 }
