@@ -76,13 +76,21 @@ func TestAbortFirstGC(t *testing.T) {
 		// The first GC is in the first or second round.
 		rounds = 10
 	}
+	aborts := 0
 	for i := range runs {
 		out, ok := runTorture(t, exe, "AbortFirstGC", 5*time.Minute,
 			tortureEnv("GOLEASH_FIRSTGC_ROUNDS="+strconv.Itoa(rounds)))
 		if !ok {
 			t.Fatalf("run %d of %d:\n%s", i+1, runs, out)
 		}
+		m := regexp.MustCompile(`(?m)^OK rounds=\d+ aborts=(\d+)$`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("run %d of %d: no abort count in its output:\n%s", i+1, runs, out)
+		}
+		n, _ := strconv.Atoi(m[1])
+		aborts += n
 	}
+	t.Logf("abort-torture: firstgc aborts=%d processes=%d failures=0", aborts, runs)
 }
 
 // tortureConfig is one configuration of TestAbortTorture's processes.

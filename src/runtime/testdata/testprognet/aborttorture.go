@@ -104,10 +104,15 @@ var firstGCSink []int
 func AbortFirstGC() {
 	rounds := envInt("GOLEASH_FIRSTGC_ROUNDS", 100)
 	w := startTortureWatch(time.Duration(envInt("GOLEASH_TORTURE_TIMEOUT_S", 20)) * time.Second)
+	var aborted atomic.Int64 // goroutines whose deferred call saw the abort
 	for round := 0; round < rounds; round++ {
 		h := make(chan *runtime.GoroutineHandle, 1)
 		go func() {
-			defer func() { recover() }()
+			defer func() {
+				if err, ok := recover().(error); ok && errors.Is(err, runtime.ErrAborted) {
+					aborted.Add(1)
+				}
+			}()
 			h <- runtime.GetGoroutineHandle()
 			for {
 				firstGCSink = make([]int, 1<<24)
@@ -123,7 +128,11 @@ func AbortFirstGC() {
 	w.begin("AbortFirstGC: runtime.GC after the last round")
 	runtime.GC()
 	w.end()
-	fmt.Println("OK")
+	if n := aborted.Load(); n != int64(rounds) {
+		fmt.Printf("AbortFirstGC: %d of %d goroutines recovered the abort\n", n, rounds)
+		os.Exit(1)
+	}
+	fmt.Printf("OK rounds=%d aborts=%d\n", rounds, aborted.Load())
 }
 
 func envInt(name string, def int) int {
