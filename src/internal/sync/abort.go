@@ -26,39 +26,50 @@ func runtime_abortWokenPanic()
 //
 // Waiters are counted and woken anonymously. Let G be the goroutines that
 // counted themselves as waiters and have not yet come back from the
-// semaphore with the lock or a handoff. In normal mode, G is the waiter
-// count plus the release in flight, if any: Unlock takes one off the count
-// and releases the semaphore for whichever goroutine of G takes it, with
-// mutexWoken set; at most one such release is outstanding, since Unlock
-// wakes nobody while mutexWoken is set. In starvation mode, G is the
-// waiter count: each woken waiter takes itself off. The aborted goroutine
-// is in G and must leave it so that the equation still holds:
+// semaphore. In normal mode, G is the waiter count plus the releases
+// posted for G and not yet taken (at most one: Unlock takes one off the
+// count and posts a release with mutexWoken set, and wakes nobody while
+// mutexWoken is set). In starvation mode, G is the waiter count: Unlock
+// posts a release without touching the count, handing ownership to
+// whoever takes it, and that goroutine takes itself off. The aborted
+// goroutine is in G, and it leaves G in one of the two ways a member can:
 //
-//   - If the count is not zero, it takes one off the count, as if it had
-//     never waited. In starvation mode, if it was the last waiter and the
-//     mutex is held, it also ends starvation mode, so that the holder's
-//     Unlock hands off to nobody.
-//   - In normal mode with a zero count, an Unlock took it off the count and
-//     a release is in flight: it takes that release, and with it the
-//     mutexWoken flag, which it gives up as a woken waiter that lost would
-//     (abortGiveUpWoken).
-//   - In starvation mode with the mutex unlocked and a count of one, the
-//     holder's Unlock handed ownership to it alone: it takes the handoff
-//     from the semaphore, becomes the owner as a woken waiter would, and
-//     unlocks.
+//   - It takes one off the count, as if it had never waited. That is
+//     right in normal mode, and in starvation mode while the mutex is
+//     held; there, if it was the last waiter, it also ends starvation
+//     mode, so that the holder's Unlock hands off to nobody. Not in
+//     starvation mode while the mutex is unlocked: a handoff is then in
+//     flight, and the goroutine that takes it decides by an Add, not a
+//     CompareAndSwap, whether it is the last waiter, from a count that
+//     must not change under it.
+//   - Otherwise (normal mode with a count of zero, or starvation mode with
+//     the mutex unlocked) a release is posted or about to be, and it takes
+//     one. It then holds a release as a goroutine coming back from the
+//     semaphore does, and, as Lock does, learns from the mode which kind:
+//     ownership (abortHandedOff) or the mutexWoken flag (abortGiveUpWoken).
+//     The mode it looked at before taking it does not tell: the release
+//     it expected may have gone to another member of G, and the one it
+//     took may have been posted after the mode changed.
 //
-// The count and the semaphore are read at different times, so a release
-// may not have been posted yet, or another goroutine may take it first;
-// then that goroutine is in G, the count has changed, and the loop looks
-// again. It never blocks: a blocking acquire could take a release meant
-// for another member of G after the mode changed.
+// The count and the semaphore are separate words, so the release may not
+// have been posted yet, or another member of G may take it first; then
+// the state changes and the loop looks again. It never blocks: a blocking
+// acquire could sleep on a release meant for another member of G.
+//
+// misc/goleash/mutexmodel checks this protocol with Lock, Unlock and the
+// semaphore in every interleaving of up to four goroutines; change them
+// together.
 func (m *Mutex) abortWait() {
 	for i := 0; ; i++ {
 		old := atomic.LoadInt32(&m.state)
 		waiters := old >> mutexWaiterShift
 		starvation := old&mutexStarving != 0
 		switch {
-		case waiters > 1 || waiters == 1 && (!starvation || old&mutexLocked != 0):
+		case waiters == 0 && starvation:
+			// A starving mutex counts every member of G, and the aborted
+			// goroutine is one.
+			throw("sync: inconsistent mutex state after abort")
+		case waiters != 0 && (!starvation || old&mutexLocked != 0):
 			new := old - 1<<mutexWaiterShift
 			if starvation && waiters == 1 {
 				new &^= mutexStarving
@@ -67,33 +78,35 @@ func (m *Mutex) abortWait() {
 				runtime_abortWokenPanic()
 			}
 			continue
-		case waiters == 0 && !starvation:
-			if m.abortTakeRelease() {
-				m.abortGiveUpWoken()
-				runtime_abortWokenPanic()
-			}
-		case waiters == 1:
-			// Starving and unlocked: the handoff is ours.
-			if m.abortTakeRelease() {
-				delta := int32(mutexLocked - 1<<mutexWaiterShift)
-				if atomic.LoadInt32(&m.state)>>mutexWaiterShift == 1 {
-					delta -= mutexStarving
-				}
-				atomic.AddInt32(&m.state, delta)
-				m.Unlock()
-				runtime_abortWokenPanic()
-			}
 		default:
-			throw("sync: inconsistent mutex state after abort")
+			if m.abortTakeRelease() {
+				if old := atomic.LoadInt32(&m.state); old&mutexStarving != 0 {
+					m.abortHandedOff(old)
+				} else {
+					m.abortGiveUpWoken()
+				}
+				runtime_abortWokenPanic()
+			}
 		}
-		// The release is not posted yet, or another goroutine took
-		// it and changed the count.
+		// The release is not posted yet, or another member of G took it.
 		if runtime_canSpin(i) {
 			runtime_doSpin()
 		} else {
 			runtime_abortYield()
 		}
 	}
+}
+
+// abortHandedOff takes the ownership that a release in starvation mode
+// handed to the aborted goroutine, as a woken waiter that is not starving
+// would, which ends starvation mode, and gives it up by unlocking. old is
+// the state it loaded after taking the release.
+func (m *Mutex) abortHandedOff(old int32) {
+	if old&(mutexLocked|mutexWoken) != 0 || old>>mutexWaiterShift == 0 {
+		throw("sync: inconsistent mutex state after abort")
+	}
+	atomic.AddInt32(&m.state, mutexLocked-1<<mutexWaiterShift-mutexStarving)
+	m.Unlock()
 }
 
 // abortTakeRelease takes one release from the mutex's semaphore without

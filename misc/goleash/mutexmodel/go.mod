@@ -1,0 +1,3 @@
+module mutexmodel
+
+go 1.26
