@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -159,30 +160,18 @@ func TestAbortAsyncMapAssign(t *testing.T) {
 }
 
 func testAbortAsyncMapAssign(t *testing.T, exe, name string, entry uintptr) {
-	out, err := testenv.Command(t, testenv.GoToolPath(t), "tool", "objdump", "-s", "^"+regexp.QuoteMeta(name)+"$", exe).CombinedOutput()
-	if err != nil {
-		t.Fatalf("go tool objdump: %v\n%s", err, out)
-	}
+	insts, out := abortDisassemble(t, exe, name)
 	_, funcLine := runtime.FuncForPC(entry).FileLine(entry)
 	assignLine := fmt.Sprintf("abort_pc_test.go:%d", funcLine+1)
-	// Lines of go tool objdump: "  FILE:LINE\tADDRESS\tBYTES\tINSTRUCTION".
 	var after []uintptr // the assignment's instructions after the call
 	called := false
-	for _, l := range strings.Split(string(out), "\n") {
-		fields := strings.Fields(l)
-		if len(fields) < 4 || !strings.HasPrefix(fields[1], "0x") {
-			continue
-		}
-		pc, err := strconv.ParseUint(fields[1], 0, 64)
-		if err != nil {
-			continue
-		}
+	for _, in := range insts {
 		switch {
-		case called && fields[0] == assignLine:
-			after = append(after, uintptr(pc))
+		case called && in.line == assignLine:
+			after = append(after, in.pc)
 		case called:
 			called = false // the assignment ends
-		case fields[0] == assignLine && strings.Contains(l, "runtime.mapassign"):
+		case in.line == assignLine && strings.Contains(in.text, "runtime.mapassign"):
 			called = true
 		}
 	}
@@ -198,4 +187,119 @@ func testAbortAsyncMapAssign(t *testing.T, exe, name string, entry uintptr) {
 			t.Errorf("an abort may land at entry+%#x, after mapassign and before the last store of the value", pc-entry)
 		}
 	}
+}
+
+// abortHandLockState is abortHandLock's: x is guarded by mu. The mutex is
+// not at offset 0: its address is a value of its own, which the register
+// allocator spills around lockSlow.
+type abortHandLockState struct {
+	x  int
+	mu sync.Mutex
+}
+
+// abortHandLock locks and unlocks by hand, with no defer, the shape of
+// the torture test's handlock service. Its Lock, Unlock and the increment
+// between them are on the lines after the func line (TestAbortAsyncHandLock).
+//
+//go:noinline
+func abortHandLock(s *abortHandLockState, n int) {
+	for i := 0; i < n; i++ {
+		s.mu.Lock()
+		s.x++
+		s.mu.Unlock()
+		if i%16 == 0 {
+			runtime.Gosched()
+		}
+	}
+}
+
+// TestAbortAsyncHandLock checks that no asynchronous abort lands between
+// a Lock that returns and the Unlock of the same mutex in the same
+// function: not at the increment they guard, and not after Lock's slow
+// path returns. The register allocator once restored the mutex's address
+// for Unlock right after the call of lockSlow, with Unlock's position;
+// the region ended there, and the torture test's handlock service found
+// the mutex left locked.
+func TestAbortAsyncHandLock(t *testing.T) {
+	testenv.MustHaveGoBuild(t)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := reflect.ValueOf(abortHandLock).Pointer()
+	name := runtime.FuncForPC(entry).Name()
+	insts, out := abortDisassemble(t, exe, name)
+	// The instruction after each call of Lock (on 386 and arm, where
+	// Lock is not inlined) or of lockSlow, directly or through a
+	// trampoline: Lock's return.
+	lockCall := regexp.MustCompile(`sync\.\(\*Mutex\)\.(Lock|lockSlow)(-tramp[0-9]+)?\(SB\)`)
+	returns := map[uintptr]bool{}
+	called := false
+	for _, in := range insts {
+		if called {
+			returns[in.pc] = true
+		}
+		called = lockCall.MatchString(in.text)
+	}
+	if len(returns) == 0 {
+		t.Fatalf("no call of sync.(*Mutex).Lock or lockSlow in:\n%s", out)
+	}
+	_, funcLine := runtime.FuncForPC(entry).FileLine(entry)
+	incrementLine := funcLine + 3
+	abortable := 0
+	for _, pc := range runtime.AbortAsyncPCs(entry) {
+		abortable++
+		if returns[pc] {
+			t.Errorf("an abort may land at entry+%#x, where Lock returns with the mutex held", pc-entry)
+		}
+		// pc+1: CallersFrames takes return addresses. The outermost
+		// frame is abortHandLock's, whatever is inlined at pc.
+		frames := runtime.CallersFrames([]uintptr{pc + 1})
+		for {
+			fr, more := frames.Next()
+			if fr.Function == name && fr.Line == incrementLine {
+				t.Errorf("an abort may land at entry+%#x, at the increment, with the mutex held", pc-entry)
+			}
+			if !more {
+				break
+			}
+		}
+	}
+	if abortable == 0 {
+		t.Errorf("no pc of %s takes an asynchronous abort: the lock region covers the loop, which may not hold the lock", name)
+	}
+}
+
+// An abortInstruction is a line of go tool objdump's listing.
+type abortInstruction struct {
+	line string // FILE:LINE of the innermost inlined position
+	pc   uintptr
+	text string // the whole line
+}
+
+// abortDisassemble returns the instructions of the function name of exe,
+// and go tool objdump's listing of it.
+func abortDisassemble(t *testing.T, exe, name string) ([]abortInstruction, []byte) {
+	t.Helper()
+	if strings.HasPrefix(runtime.GOARCH, "mips") {
+		t.Skipf("go tool objdump has no disassembler for %s", runtime.GOARCH)
+	}
+	out, err := testenv.Command(t, testenv.GoToolPath(t), "tool", "objdump", "-s", "^"+regexp.QuoteMeta(name)+"$", exe).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go tool objdump: %v\n%s", err, out)
+	}
+	// Lines of go tool objdump: "  FILE:LINE\tADDRESS\tBYTES\tINSTRUCTION".
+	var insts []abortInstruction
+	for _, l := range strings.Split(string(out), "\n") {
+		fields := strings.Fields(l)
+		if len(fields) < 4 || !strings.HasPrefix(fields[1], "0x") {
+			continue
+		}
+		pc, err := strconv.ParseUint(fields[1], 0, 64)
+		if err != nil {
+			continue
+		}
+		insts = append(insts, abortInstruction{line: fields[0], pc: uintptr(pc), text: l})
+	}
+	return insts, out
 }

@@ -240,6 +240,16 @@ func lockRegion(fn *ir.Func, f *ssa.Func) *abortLockRegion {
 	siteOf := func(v *ssa.Value) (lockSite, bool) {
 		var site lockSite
 		found := false
+		switch v.Op {
+		case ssa.OpLoadReg, ssa.OpStoreReg, ssa.OpCopy:
+			// The register allocator's spills, restores and moves
+			// carry the position of the use they serve, not of an
+			// operation: a restore of the mutex's address for a later
+			// Unlock, placed after lockSlow returns, would otherwise
+			// count as the Unlock and end the region there (the
+			// torture test's handlock service found it).
+			return site, false
+		}
 		if v.Op.IsCall() {
 			if ac, ok := v.Aux.(*ssa.AuxCall); ok && ac.Fn != nil {
 				if isLock, isUnlock := lockMethod(ac.Fn.Name); isLock || isUnlock {
@@ -492,6 +502,10 @@ func mapAssignSpan(call *ssa.Value, values []*ssa.Value, ptr map[ssa.ID]bool) (n
 			}
 			continue
 		}
+		if stackResult(call, v) {
+			ptr[v.ID] = true
+			continue
+		}
 		if v.Op.IsCall() && sanitizerCall(v) {
 			continue // -race, -msan, -asan: checks before the stores
 		}
@@ -511,6 +525,18 @@ func mapAssignSpan(call *ssa.Value, values []*ssa.Value, ptr map[ssa.ID]bool) (n
 		}
 	}
 	return n, false
+}
+
+// stackResult reports whether v loads the pointer call returns from the
+// stack, where the architectures that pass results in memory (386, arm,
+// mips, s390x, wasm) return it: a load from SP, with no symbol (an
+// automatic variable's load has one), of the memory the call left.
+func stackResult(call, v *ssa.Value) bool {
+	if len(v.Args) != 2 || v.Args[0].Op != ssa.OpSP || v.Aux != nil || !v.Type.IsPtrShaped() {
+		return false
+	}
+	m := v.Args[1]
+	return m.Op == ssa.OpSelectN && m.Type.IsMemory() && m.Args[0] == call
 }
 
 // sanitizerCall reports whether call is a check that sanitizer
