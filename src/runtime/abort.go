@@ -793,13 +793,14 @@ func abortParkedCallerSafe(gp *g) bool {
 	inCondWait := false
 	var u unwinder
 	for u.init(gp, unwindSilentErrors); u.valid(); u.next() {
-		if sf := u.frame.fn.srcFunc(); abortClassOf(sf)&abortClassPrimitive != 0 {
+		sf := u.frame.fn.srcFunc()
+		if c := abortClassOf(sf); c&abortClassPrimitive != 0 {
 			// The outermost of the functions inlined here is the
 			// frame's own, of a primitive package: the entry so far.
 			// Skipping the inlined ones saves a pc-table lookup a
 			// frame, most of the walk.
 			entry = sf
-			inCondWait = inCondWait || abortClassOf(sf)&abortClassCondWait != 0
+			inCondWait = inCondWait || c&abortClassCondWait != 0
 			continue
 		}
 		iu, uf := newInlineUnwinder(u.frame.fn, u.symPC())

@@ -39,6 +39,10 @@ func tortureEnv(extra ...string) []string {
 	return append(env, extra...)
 }
 
+// tortureOK matches the last line of a torture program that succeeded:
+// its rounds and its aborts.
+var tortureOK = regexp.MustCompile(`(?m)^OK rounds=(\d+) aborts=(\d+)$`)
+
 // runTorture runs the testprog entry point name with env, and returns its
 // output and whether it succeeded: exited with status 0, printed a line
 // starting with "OK" and no fatal error. A program that outlives limit is
@@ -83,11 +87,11 @@ func TestAbortFirstGC(t *testing.T) {
 		if !ok {
 			t.Fatalf("run %d of %d:\n%s", i+1, runs, out)
 		}
-		m := regexp.MustCompile(`(?m)^OK rounds=\d+ aborts=(\d+)$`).FindStringSubmatch(out)
+		m := tortureOK.FindStringSubmatch(out)
 		if m == nil {
 			t.Fatalf("run %d of %d: no abort count in its output:\n%s", i+1, runs, out)
 		}
-		n, _ := strconv.Atoi(m[1])
+		n, _ := strconv.Atoi(m[2])
 		aborts += n
 	}
 	t.Logf("abort-torture: firstgc aborts=%d processes=%d failures=0", aborts, runs)
@@ -192,7 +196,7 @@ func TestAbortTorture(t *testing.T) {
 					}
 					continue
 				}
-				m := regexp.MustCompile(`(?m)^OK rounds=(\d+) aborts=(\d+)$`).FindStringSubmatch(out)
+				m := tortureOK.FindStringSubmatch(out)
 				if m == nil {
 					t.Fatalf("no abort count in the output:\n%s", out)
 				}

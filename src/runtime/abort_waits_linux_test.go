@@ -9,6 +9,8 @@ package runtime_test
 import (
 	"fmt"
 	"net"
+	"runtime"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -50,14 +52,30 @@ func TestAbortDialHeld(t *testing.T) {
 		}
 		filler = append(filler, c)
 	}
-	var returned atomic.Bool
+	// Where the abort landed is read from the stack it unwinds, not from
+	// a flag set after Dial returns: qemu-user delivers the preemption
+	// signal at the instruction after a call, so an abort that Dial held
+	// lands right at its return, before any such flag is set.
+	var landedIn atomic.Value
 	a := startAbortee(t, func() {
+		defer func() {
+			// Deferred calls run on top of the frames the abort unwinds.
+			pcs := make([]uintptr, 64)
+			frames := runtime.CallersFrames(pcs[:runtime.Callers(1, pcs)])
+			for {
+				fr, more := frames.Next()
+				if strings.HasPrefix(fr.Function, "net.") || strings.HasPrefix(fr.Function, "internal/poll.") {
+					landedIn.CompareAndSwap(nil, fr.Function)
+				}
+				if !more {
+					break
+				}
+			}
+		}()
 		d := net.Dialer{Timeout: 300 * time.Millisecond}
-		// returned is set before Close, where the abort may land
-		// legitimately if the connect succeeded after all (qemu-user).
-		c, err := d.Dial("tcp", addr)
-		returned.Store(true)
-		if err == nil {
+		// The connect may succeed after all (qemu-user): the abort may
+		// then land where Close is called, not in it.
+		if c, err := d.Dial("tcp", addr); err == nil {
 			c.Close()
 		}
 		for {
@@ -67,7 +85,7 @@ func TestAbortDialHeld(t *testing.T) {
 	waitBlocked(t, a.h, "IO wait")
 	a.h.Abort()
 	a.wait(t)
-	if !returned.Load() {
-		t.Errorf("an abort cancelled net.Dial's wait for connect")
+	if fn := landedIn.Load(); fn != nil {
+		t.Errorf("an abort cancelled net.Dial's wait for connect: it landed in %s", fn)
 	}
 }

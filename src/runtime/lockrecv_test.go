@@ -19,7 +19,17 @@ type syscallServer struct {
 }
 
 func startSyscallServer() *syscallServer {
-	s := &syscallServer{calls: make(chan func()), done: make(chan struct{})}
+	return newSyscallServer(make(chan func())).start()
+}
+
+// newSyscallServer returns a server of calls that is not running yet: its
+// binders may wait for it to start.
+func newSyscallServer(calls chan func()) *syscallServer {
+	return &syscallServer{calls: calls, done: make(chan struct{})}
+}
+
+// start starts s's goroutine, locked to its thread, and returns s.
+func (s *syscallServer) start() *syscallServer {
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()

@@ -62,17 +62,10 @@ func collect(t *testing.T, errs <-chan error, n int) {
 func TestLockToRecvOSThreadWaitParks(t *testing.T) {
 	for _, n := range []int{1, 64} {
 		t.Run(fmt.Sprint("binders=", n), func(t *testing.T) {
-			s := &syscallServer{calls: make(chan func()), done: make(chan struct{})}
+			s := newSyscallServer(make(chan func()))
 			errs := startBinders(s, n)
 			waitBinders(t, n) // parked, not polling: the wait has its own reason
-			go func() {
-				runtime.LockOSThread()
-				defer runtime.UnlockOSThread()
-				defer close(s.done)
-				for f := range s.calls {
-					f()
-				}
-			}()
+			s.start()
 			collect(t, errs, n)
 			s.stop()
 		})
@@ -82,7 +75,7 @@ func TestLockToRecvOSThreadWaitParks(t *testing.T) {
 func TestLockToRecvOSThreadWaitSelect(t *testing.T) {
 	// The server receives in a select, with another case that is never
 	// ready: the binder is woken by the select's receive.
-	s := &syscallServer{calls: make(chan func()), done: make(chan struct{})}
+	s := newSyscallServer(make(chan func()))
 	errs := startBinders(s, 2)
 	waitBinders(t, 2)
 	never := make(chan int)
@@ -147,20 +140,13 @@ func TestLockToRecvOSThreadWaitServerExits(t *testing.T) {
 			}
 		}
 	}()
-	s := &syscallServer{calls: calls, done: make(chan struct{})}
+	s := newSyscallServer(calls)
 	s.thread()
 	close(quit)
 	<-exited
 	errs := startBinders(s, 4)
 	waitBinders(t, 4)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		defer close(s.done)
-		for f := range s.calls {
-			f()
-		}
-	}()
+	s.start()
 	collect(t, errs, 4)
 	s.stop()
 }
@@ -208,7 +194,7 @@ func TestLockToRecvOSThreadWaitUnlockedReceiver(t *testing.T) {
 func TestLockToRecvOSThreadWaitAbort(t *testing.T) {
 	// An abort cancels the wait of one binder; the others of the channel
 	// go on waiting and bind to the server that comes.
-	s := &syscallServer{calls: make(chan func()), done: make(chan struct{})}
+	s := newSyscallServer(make(chan func()))
 	errs := startBinders(s, 2)
 	a := startAbortee(t, func() {
 		runtime.LockToRecvOSThread(s.calls)
@@ -217,14 +203,7 @@ func TestLockToRecvOSThreadWaitAbort(t *testing.T) {
 	waitBlocked(t, a.h, "LockToRecvOSThread")
 	waitBinders(t, 3)
 	a.abortAndWait(t)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		defer close(s.done)
-		for f := range s.calls {
-			f()
-		}
-	}()
+	s.start()
 	collect(t, errs, 2)
 	s.stop()
 
