@@ -17,6 +17,9 @@
 #	            for linux/arm64 under qemu-user (misc/goleash/qemu.bash
 #	            -short); it fails if qemu-aarch64 is not registered with
 #	            binfmt_misc, which .ci/run sets up
+#	qemu-32bit  the same tests for linux/386, natively, and linux/arm under
+#	            qemu-user: the ports that pass results in memory, whose
+#	            code the compiler's abort marks treat apart
 #	api         the API check against api/ (go1.*.txt and the fork's api/next)
 #	relnote     every api/next file has its release note under doc/next
 #	testdir     the fork's own files under test/, through cmd/internal/testdir
@@ -151,6 +154,7 @@ for t in misc/goleash/*_test.bash; do
 done
 step ports bash misc/goleash/ports.bash -ci
 step qemu-arm64 bash misc/goleash/qemu.bash -short arm64
+step qemu-32bit bash misc/goleash/qemu.bash -short 386 arm
 needs api -- api go test -count=1 -run '^TestCheck$' cmd/api -check
 step relnote go test -count=1 cmd/relnote -check
 if ((${#testdir_files[@]})); then

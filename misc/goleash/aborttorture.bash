@@ -7,13 +7,14 @@
 # (TestAbortTorture and TestAbortFirstGC in package runtime; the programs
 # are in src/runtime/testdata/testprognet/aborttorture.go). It runs the
 # torture test in several configurations, GOMAXPROCS 1, 2 and 4, the race
-# detector, and GODEBUG=gccheckmark=1, and prints a table of aborts and
-# failures per configuration. It exits with status 1 if any process
+# detector, GODEBUG=gccheckmark=1, and linux/386 (natively: a port that
+# passes results in memory, whose code the compiler's abort marks treat
+# apart), and prints a table of aborts and failures per configuration. It exits with status 1 if any process
 # failed, and 2 if the configurations together aborted fewer goroutines
 # than TORTURE_MIN_ABORTS.
 #
 #	TORTURE_MINUTES     how long each configuration runs (default 15)
-#	TORTURE_PARALLEL    how many configurations run at once (default 5: all)
+#	TORTURE_PARALLEL    how many configurations run at once (default 6: all)
 #	TORTURE_MIN_ABORTS  the fewest aborts in all (default 100000)
 #	TORTURE_SEED        the seed of the first process (default: from the clock)
 #
@@ -21,7 +22,7 @@
 # its aborts, the GCs and checks after every round): one takes about a
 # quarter of a core. So the configurations run side by side, each for
 # the whole budget. Each then runs TestAbortFirstGC (20 fresh processes
-# of 100 rounds), a few minutes more, and building the two test binaries
+# of 100 rounds), a few minutes more, and building the three test binaries
 # comes first (about two minutes on two cores). It uses the toolchain of
 # this checkout.
 
@@ -33,7 +34,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../../src/runtime"
 export PATH="$(cd ../.. && pwd)/bin:$PATH"
 
 minutes=${TORTURE_MINUTES:-15}
-parallel=${TORTURE_PARALLEL:-5}
+parallel=${TORTURE_PARALLEL:-6}
 min_aborts=${TORTURE_MIN_ABORTS:-100000}
 seed=${TORTURE_SEED:-$(date +%s)}
 
@@ -43,6 +44,7 @@ trap 'rm -rf "$tmp"' EXIT
 echo "building the test binaries"
 go test -c -o "$tmp/rt.test" runtime
 go test -race -c -o "$tmp/rt.race.test" runtime
+GOARCH=386 go test -c -o "$tmp/rt.386.test" runtime
 
 # name, binary, environment.
 configs=(
@@ -51,6 +53,7 @@ configs=(
 	"gomaxprocs=4|rt.test|GOMAXPROCS=4"
 	"race|rt.race.test|"
 	"gccheckmark|rt.test|GODEBUG=gccheckmark=1"
+	"386|rt.386.test|GOARCH=386" # GOARCH: the programs it builds are for 386 too
 )
 
 # runconfig runs one configuration with the given seed and writes its

@@ -16,7 +16,7 @@
 # which must run there too, so go test -exec with a wrapper is not
 # enough. 386 needs no emulator: an amd64 kernel runs it natively.
 #
-#	-short    the short list, for ./run.bash (step qemu-arm64): leaves
+#	-short    the short list, for ./run.bash (steps qemu-arm64, qemu-32bit): leaves
 #	          out the runtime's three longest abort tests (TestAbortFirstGC,
 #	          TestAbortTorture, TestAbortUnrecovered, 2 minutes under
 #	          qemu-aarch64) and net/http's abort tests
@@ -141,6 +141,14 @@ for arch in "${arches[@]}"; do
 		row=$(printf '%-8s %-14s %-4s %4d passed %3d skipped %3d failed %4ds' "$arch" "$pkg" "$result" "$passed" "$skipped" "$failed" $((SECONDS - start)))
 		echo "$row"
 		rows+=("$row")
+		# The summary at the end names what failed, and what crashed the
+		# test binary (a fatal error prints no "--- FAIL" line): CI shows
+		# only the end of the output.
+		if [[ $result == FAIL ]]; then
+			while IFS= read -r line; do
+				rows+=("    $line")
+			done < <(grep -E '^\s*--- FAIL|^(fatal error|panic): ' "$log" | head -n 5 || true)
+		fi
 		# Name the skips and the failures, with their reason.
 		grep -B1 -E '^\s*--- (SKIP|FAIL)' "$log" | grep -v '^--$' | sed 's/^/    /' | head -n 40 || true
 		if [[ $result == FAIL ]]; then
