@@ -335,6 +335,9 @@ func abortKick(gp *g) {
 func abortOnExecute(gp *g) {
 	if abortWanted(gp) {
 		abortRetrySoon()
+		var u unwinder
+		u.initAt(^uintptr(0), ^uintptr(0), ^uintptr(0), gp, unwindSilentErrors)
+		abortArmAtReturn(gp, &u, false)
 	}
 }
 
@@ -400,7 +403,7 @@ func abortSysmon(delay uint32) uint32 {
 // caller calls abortPanic instead, and reports true; newstack then
 // resumes gp.
 func abortAtMorestack(gp *g, morebuf *gobuf) bool {
-	if !abortWanted(gp) || !abortMState(gp.m) || !abortSafeCallSite(morebuf.pc) {
+	if !abortWanted(gp) {
 		return false
 	}
 	// newstack may have shrunk the stack (preemptShrink) since morestack
@@ -417,7 +420,9 @@ func abortAtMorestack(gp *g, morebuf *gobuf) bool {
 	if f := findfunc(gp.sched.pc); f.valid() {
 		callee = f.entry() // the function whose prologue called morestack
 	}
-	if !abortOuterFramesSafe(&u, callee) {
+	if !abortMState(gp.m) || !abortSafeCallSite(morebuf.pc) || !abortOuterFramesSafe(&u, callee) {
+		u.initAt(morebuf.pc, callerSP, 0, gp, unwindSilentErrors)
+		abortArmAtReturn(gp, &u, true)
 		return false
 	}
 	if !abortClaim(gp) {

@@ -18,40 +18,9 @@ import (
 )
 
 // net.Dial's wait for connect is held: the socket it makes is closed on
-// an error return, not on a panic, and nothing else owns it yet. Linux's
-// listen backlog leaves a connect pending while the queue is full.
+// an error return, not on a panic, and nothing else owns it yet.
 func TestAbortDialHeld(t *testing.T) {
-	s, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Close(s)
-	if err := syscall.Bind(s, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Listen(s, 0); err != nil {
-		t.Fatal(err)
-	}
-	sa, err := syscall.Getsockname(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
-	// Fill the accept queue, which nobody drains: the next connect hangs.
-	var filler []net.Conn
-	defer func() {
-		for _, c := range filler {
-			c.Close()
-		}
-	}()
-	for i := 0; i < 4; i++ {
-		d := net.Dialer{Timeout: 100 * time.Millisecond}
-		c, err := d.Dial("tcp", addr)
-		if err != nil {
-			break
-		}
-		filler = append(filler, c)
-	}
+	addr := hangingDialAddr(t)
 	// Where the abort landed is read from the stack it unwinds, not from
 	// a flag set after Dial returns: qemu-user delivers the preemption
 	// signal at the instruction after a call, so an abort that Dial held
@@ -89,3 +58,71 @@ func TestAbortDialHeld(t *testing.T) {
 		t.Errorf("an abort cancelled net.Dial's wait for connect: it landed in %s", fn)
 	}
 }
+
+// hangingDialAddr returns the address of a listener whose accept queue is
+// full and never drained: Linux's listen backlog leaves a connect to it
+// pending until the dialer's timeout.
+func hangingDialAddr(t *testing.T) string {
+	s, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(s) })
+	if err := syscall.Bind(s, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(s, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+	for i := 0; i < 4; i++ {
+		d := net.Dialer{Timeout: 100 * time.Millisecond}
+		c, err := d.Dial("tcp", addr)
+		if err != nil {
+			break
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	return addr
+}
+
+// An abort that net.Dial held lands at the first call its caller makes
+// after Dial returns (abortArmAtReturn), not wherever sysmon's next retry
+// finds the goroutine: without the return trap, afterDial nearly always
+// ran, and a loop that lives in net (Dial, Close, Dial...) took from
+// milliseconds to more than 20 s to abort.
+func TestAbortAfterHeldWait(t *testing.T) {
+	addr := hangingDialAddr(t)
+	for i := 0; i < 5; i++ {
+		var ran atomic.Bool
+		a := startAbortee(t, func() {
+			d := net.Dialer{Timeout: 200 * time.Millisecond}
+			if c, err := d.Dial("tcp", addr); err == nil {
+				c.Close() // the connect succeeded after all (qemu-user)
+			}
+			afterDial(&ran)
+			for {
+				time.Sleep(time.Millisecond)
+			}
+		})
+		waitBlocked(t, a.h, "IO wait")
+		a.h.Abort()
+		a.wait(t)
+		if ran.Load() {
+			t.Fatalf("run %d: the abort that net.Dial held did not land at the first call after it returned", i)
+		}
+	}
+}
+
+// afterDial is not a leaf, so that it has a stack check, where the
+// cooperative path delivers the abort.
+//
+//go:noinline
+func afterDial(ran *atomic.Bool) { setRan(ran) }
+
+//go:noinline
+func setRan(ran *atomic.Bool) { ran.Store(true) }
