@@ -76,7 +76,7 @@ for arg in "$@"; do
 done
 
 first=(linux/amd64 linux/arm64 linux/386 linux/arm darwin/amd64 darwin/arm64 windows/amd64 windows/386 windows/arm64)
-second=(linux/riscv64 linux/ppc64le linux/s390x linux/loong64 linux/mips64le freebsd/amd64 openbsd/amd64 netbsd/amd64 js/wasm wasip1/wasm)
+second=(linux/riscv64 linux/ppc64le linux/s390x linux/loong64 linux/mips64le freebsd/amd64 openbsd/amd64 netbsd/amd64 plan9/amd64 js/wasm wasip1/wasm)
 
 # The packages the fork adds files to or patches, outside cmd: their test
 # files are built for every port.

@@ -879,9 +879,10 @@ func abortWake(gp *g) bool {
 				claimed = true
 			}
 		case waitReasonIOWait:
-			// The claim netpollunblock makes.
+			// The claim netpollunblock makes. 0 is pdNil, spelled out
+			// for the ports without netpoll.go (plan9).
 			if gpp := (*atomic.Uintptr)(unsafe.Pointer(gp.abortWaitAddr)); gpp != nil &&
-				gpp.CompareAndSwap(uintptr(unsafe.Pointer(gp)), pdNil) {
+				gpp.CompareAndSwap(uintptr(unsafe.Pointer(gp)), 0) {
 				netpollAdjustWaiters(-1)
 				claimed = true
 			}
