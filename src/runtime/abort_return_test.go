@@ -60,7 +60,7 @@ func TestAbortReturnTrapFrames(t *testing.T) {
 					defer func() { recover() }()
 					done <- runtime.GetGoroutineHandle()
 					_ = fmt.Sprint(s)
-					afterDial(&ran) // the first call after fmt returns
+					markRan(&ran) // the first call after fmt returns
 				}()
 				h := <-done
 				waitBlocked(t, h, "chan receive")
@@ -93,3 +93,12 @@ func TestAbortReturnTrapFrames(t *testing.T) {
 		})
 	}
 }
+
+// markRan records that it ran. It is not a leaf, so that it has a stack
+// check, where the cooperative path delivers an abort.
+//
+//go:noinline
+func markRan(ran *atomic.Bool) { setRan(ran) }
+
+//go:noinline
+func setRan(ran *atomic.Bool) { ran.Store(true) }

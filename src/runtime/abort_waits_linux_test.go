@@ -92,7 +92,7 @@ func hangingDialAddr(t *testing.T) string {
 
 // An abort that net.Dial held lands at the first call its caller makes
 // after Dial returns (abortArmAtReturn), not wherever sysmon's next retry
-// finds the goroutine: without the return trap, afterDial nearly always
+// finds the goroutine: without the return trap, markRan nearly always
 // ran, and a loop that lives in net (Dial, Close, Dial...) took from
 // milliseconds to more than 20 s to abort.
 func TestAbortAfterHeldWait(t *testing.T) {
@@ -104,7 +104,7 @@ func TestAbortAfterHeldWait(t *testing.T) {
 			if c, err := d.Dial("tcp", addr); err == nil {
 				c.Close() // the connect succeeded after all (qemu-user)
 			}
-			afterDial(&ran)
+			markRan(&ran)
 			for {
 				time.Sleep(time.Millisecond)
 			}
@@ -118,11 +118,42 @@ func TestAbortAfterHeldWait(t *testing.T) {
 	}
 }
 
-// afterDial is not a leaf, so that it has a stack check, where the
-// cooperative path delivers the abort.
-//
-//go:noinline
-func afterDial(ran *atomic.Bool) { setRan(ran) }
-
-//go:noinline
-func setRan(ran *atomic.Bool) { ran.Store(true) }
+// BenchmarkAbortLatencyNetLoop is BenchmarkAbortLatency for a goroutine
+// that loops in net, dialing a loopback listener and closing the
+// connection: the abort waits for the loop's own code, where the return
+// trap (abortArmAtReturn) lands it (doc/goleash/abort.md, Retries).
+func BenchmarkAbortLatencyNetLoop(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	addr := ln.Addr().String()
+	var dialing atomic.Bool
+	abortLatency(b, func(*runtime.GoroutineHandle) {
+		for !dialing.Load() {
+			runtime.Gosched()
+		}
+		dialing.Store(false)
+	}, func() {
+		for {
+			func() {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					panic(err)
+				}
+				defer c.Close()
+			}()
+			dialing.Store(true)
+		}
+	})
+}
